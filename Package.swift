@@ -1,0 +1,97 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SessionMesh",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sessionmesh", targets: ["sessionmesh"]),
+        .library(name: "SessionMeshClient", targets: ["SessionMeshClient"]),
+        .library(name: "SessionCore", targets: ["SessionCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.5.0"),
+    ],
+    targets: [
+        // The C library, wrapped once. Only MemcachedStore imports it.
+        .systemLibrary(
+            name: "CLibMemcached",
+            path: "Sources/CLibMemcached",
+            pkgConfig: "libmemcached",
+            providers: [.apt(["libmemcached-dev"])]
+        ),
+        // Pure: session records, ids, sealing, TTL rules, placement ring, merge patch.
+        .target(
+            name: "SessionCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Shell: libmemcached pools on a thread pool, replication, quorum, read repair.
+        .target(
+            name: "MemcachedStore",
+            dependencies: [
+                "CLibMemcached", "SessionCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Shell: the Hummingbird app on the Unix socket.
+        .target(
+            name: "SidecarAPI",
+            dependencies: [
+                "SessionCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Shell: configuration and composition as a ServiceGroup.
+        .target(
+            name: "SidecarService",
+            dependencies: [
+                "SessionCore", "MemcachedStore", "SidecarAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Library for apps: HTTP/1.1 over the Unix socket with connection reuse.
+        .target(
+            name: "SessionMeshClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "sessionmesh",
+            dependencies: [
+                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sidecar"
+        ),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
+        .testTarget(
+            name: "MemcachedStoreTests",
+            dependencies: ["MemcachedStore", "SessionCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "SidecarAPITests",
+            dependencies: ["SidecarService", "SessionMeshClient", "SessionCore", "MemcachedStore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct SessionMeshCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessionmesh",
+        abstract: "Per-host sidecar: shared sessions on a replicated memcached cluster, load gossip and routing.",
+        subcommands: [RunCommand.self, KeygenCommand.self, BenchCommand.self, DemoCommand.self]
+    )
+}

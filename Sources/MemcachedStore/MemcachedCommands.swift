@@ -1,0 +1,70 @@
+import CLibMemcached
+
+/// The memcached commands the store uses, on a checked-out handle. All blocking.
+enum MemcachedCommands {
+    /// Sends `gets key` on every handle first, then collects the replies, so reading N replicas
+    /// costs about one round trip, not N.
+    static func getsPipelined(_ key: String, handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<MemcachedItem?, MemcachedFailure>] {
+        var sent = [MemcachedOutcome](repeating: .ok, count: handles.count)
+        key.withCString { k in
+            var keys: [UnsafePointer<CChar>?] = [k]
+            var lengths = [key.utf8.count]
+            for (i, handle) in handles.enumerated() {
+                sent[i] = classify(memcached_mget(handle, &keys, &lengths, 1))
+            }
+        }
+        return handles.enumerated().map { i, handle in
+            guard sent[i] == .ok else { return .failure(MemcachedFailure(sent[i])) }
+            return fetchOne(handle)
+        }
+    }
+
+    private static func fetchOne(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<MemcachedItem?, MemcachedFailure> {
+        var rc = MEMCACHED_SUCCESS
+        var item: MemcachedItem?
+        // Drain until END so the handle is clean for its next command.
+        while let result = memcached_fetch_result(handle, nil, &rc) {
+            if item == nil {
+                let length = memcached_result_length(result)
+                let value: [UInt8]
+                if length > 0, let p = memcached_result_value(result) {
+                    value = p.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+                } else {
+                    value = []
+                }
+                item = MemcachedItem(value: value, cas: memcached_result_cas(result))
+            }
+            memcached_result_free(result)
+        }
+        switch classify(rc) {
+        case .ok, .miss: return .success(item)
+        case let other: return .failure(MemcachedFailure(other))
+        }
+    }
+
+    static func add(_ handle: UnsafeMutablePointer<memcached_st>, key: String, value: [UInt8], ttl: Int) -> MemcachedOutcome {
+        store(key, value) { k, kl, v, vl in memcached_add(handle, k, kl, v, vl, time_t(ttl), 0) }
+    }
+
+    static func cas(_ handle: UnsafeMutablePointer<memcached_st>, key: String, value: [UInt8], ttl: Int, cas: UInt64) -> MemcachedOutcome {
+        store(key, value, miss: .notStored) { k, kl, v, vl in memcached_cas(handle, k, kl, v, vl, time_t(ttl), 0, cas) }
+    }
+
+    private static func store(
+        _ key: String, _ value: [UInt8], miss: MemcachedOutcome = .miss,
+        _ call: (UnsafePointer<CChar>, Int, UnsafePointer<CChar>, Int) -> memcached_return_t
+    ) -> MemcachedOutcome {
+        key.withCString { k in
+            value.withUnsafeBufferPointer { v in
+                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(v.count, 1)) { vp in
+                    classify(call(k, key.utf8.count, vp, v.count), miss: miss)
+                }
+            }
+        }
+    }
+}
+
+struct MemcachedFailure: Error {
+    var outcome: MemcachedOutcome
+    init(_ outcome: MemcachedOutcome) { self.outcome = outcome }
+}

@@ -1,0 +1,70 @@
+import CLibMemcached
+
+/// The result of one memcached call, reduced to what the replication logic distinguishes.
+enum MemcachedOutcome: Equatable {
+    case ok
+    /// Key absent (get), or `add` found it present (NOTSTORED), or `cas` lost the race (DATA_EXISTS / NOTFOUND).
+    case notStored
+    case miss
+    /// Connection refused, disabled, reset...: the node is down; nothing was written.
+    case failed(String)
+    /// POLL_TIMEOUT: the request may or may not have been applied.
+    case timedOut
+}
+
+/// One value read with `gets`.
+struct MemcachedItem {
+    var value: [UInt8]
+    var cas: UInt64
+}
+
+/// A pool of libmemcached handles for ONE memcached node. libmemcached handles are not
+/// thread-safe; the pool (libmemcachedutil, mutex-protected) hands each thread its own.
+/// It is sized to the store's thread count, so a fetch never waits (the reference shows
+/// libmemcachedutil's sub-second fetch timeouts are broken).
+///
+/// Every method blocks: call only from the store's thread pool, never from an event loop.
+final class MemcachedHandlePool: @unchecked Sendable {
+    let address: String
+    private let pool: OpaquePointer
+
+    init(address: MemcachedAddress, size: Int, connectTimeoutMs: Int, pollTimeoutMs: Int) throws(MemcachedSetupError) {
+        self.address = "\(address.host):\(address.port)"
+        // ASCII protocol (binary is deprecated since memcached 1.6), CAS ids on, explicit timeouts.
+        let options = "--SERVER=\(address.host):\(address.port) --SUPPORT-CAS --TCP-NODELAY --TCP-KEEPALIVE "
+            + "--CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs) --RETRY-TIMEOUT=1 "
+            + "--POOL-MIN=1 --POOL-MAX=\(size)"
+        guard let pool = options.withCString({ memcached_pool($0, options.utf8.count) }) else {
+            throw .badOptions(options)
+        }
+        self.pool = pool
+    }
+
+    deinit { _ = memcached_pool_destroy(pool) }
+
+    /// Runs `body` with a handle of this pool checked out.
+    func withHandle<T>(_ body: (UnsafeMutablePointer<memcached_st>) -> T) -> T? {
+        var rc = MEMCACHED_SUCCESS
+        guard let handle = memcached_pool_fetch(pool, nil, &rc) else { return nil }
+        defer { _ = memcached_pool_release(pool, handle) }
+        return body(handle)
+    }
+}
+
+enum MemcachedSetupError: Error, CustomStringConvertible {
+    case badOptions(String)
+    var description: String {
+        switch self { case .badOptions(let o): "libmemcached rejected the options: \(o)" }
+    }
+}
+
+/// Classifies a libmemcached return code.
+func classify(_ rc: memcached_return_t, miss: MemcachedOutcome = .miss) -> MemcachedOutcome {
+    switch rc {
+    case MEMCACHED_SUCCESS, MEMCACHED_STORED, MEMCACHED_END: return .ok
+    case MEMCACHED_NOTFOUND: return miss
+    case MEMCACHED_NOTSTORED, MEMCACHED_DATA_EXISTS: return .notStored
+    case MEMCACHED_TIMEOUT: return .timedOut
+    default: return .failed(String(cString: memcached_strerror(nil, rc)))
+    }
+}

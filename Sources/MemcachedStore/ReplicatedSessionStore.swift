@@ -1,0 +1,294 @@
+import CLibMemcached
+import Logging
+import NIOPosix
+import SessionCore
+import Synchronization
+
+/// Sessions on a memcached cluster, with placement and replication owned by the sidecar
+/// (libmemcached's own replication copies only set/delete, fire-and-forget; see the reference).
+///
+/// - Placement: `PlacementRing`; a session's copies live on the first `replicas` live nodes clockwise.
+/// - Writes: CAS on the first live node (the primary), then conditional writes to the others.
+///   Acknowledged only when `writeQuorum` copies hold the record or a newer one.
+/// - Reads: `gets` on all `replicas` nodes in one pipelined round trip; the newest copy wins
+///   and stale or missing copies are repaired in the background.
+/// - A POLL_TIMEOUT is "outcome unknown": the node is re-read and the write retried by version.
+///
+/// Every libmemcached call runs on `threadPool`, never on an event loop.
+public final class ReplicatedSessionStore: SessionStorage {
+    public let config: MemcachedStoreConfig
+    private let ring: PlacementRing
+    private let pools: [MemcachedHandlePool]
+    private let health: NodeHealth
+    private let sealer: RecordSealer
+    private let threadPool: NIOThreadPool
+    private let logger: Logger
+    private let metrics = StoreMetrics()
+    private let repairsInFlight = Atomic<Int>(0)
+    private static let maxRepairsInFlight = 256
+
+    public init(config: MemcachedStoreConfig, sealer: RecordSealer, threadPool: NIOThreadPool, logger: Logger) throws {
+        if let problem = config.validate() { throw StoreConfigError(message: problem) }
+        self.config = config
+        self.ring = PlacementRing(nodes: config.nodes)
+        self.pools = try config.nodes.map { node in
+            try MemcachedHandlePool(address: MemcachedAddress(node)!, size: config.threads,
+                                    connectTimeoutMs: config.connectTimeoutMs, pollTimeoutMs: config.pollTimeoutMs)
+        }
+        self.health = NodeHealth(nodeCount: config.nodes.count, retryIntervalMs: config.retryIntervalMs)
+        self.sealer = sealer
+        self.threadPool = threadPool
+        self.logger = logger
+    }
+
+    /// Nodes not currently marked down.
+    public func liveNodeCount() -> Int {
+        health.liveNodes(now: MonotonicTime.nanos()).filter { $0 }.count
+    }
+
+    /// True when a write could reach its quorum right now.
+    public var hasWriteQuorum: Bool { liveNodeCount() >= config.writeQuorum }
+
+    // MARK: SessionStorage
+
+    public func load(storageKey: String) async throws(SessionError) -> SessionRecord? {
+        let start = MonotonicTime.nanos()
+        defer { metrics.loadLatency.recordNanoseconds(Int64(MonotonicTime.nanos() - start)) }
+        metrics.loads.increment()
+        return try await offload { () throws(SessionError) -> SessionRecord? in try self.loadBlocking(storageKey) }
+    }
+
+    public func write(_ record: SessionRecord, storageKey: String, expected: SessionRecord?) async throws(SessionError) -> WriteOutcome {
+        let start = MonotonicTime.nanos()
+        defer { metrics.writeLatency.recordNanoseconds(Int64(MonotonicTime.nanos() - start)) }
+        metrics.writes.increment()
+        let outcome = try await offload { () throws(SessionError) -> WriteOutcome in
+            try self.writeBlocking(record, key: storageKey, expected: expected)
+        }
+        if outcome == .conflict { metrics.conflicts.increment() }
+        return outcome
+    }
+
+    private func offload<T: Sendable>(_ body: @escaping @Sendable () throws(SessionError) -> T) async throws(SessionError) -> T {
+        let result: Result<T, SessionError>
+        do {
+            result = try await threadPool.runIfActive {
+                do throws(SessionError) { return .success(try body()) } catch { return .failure(error) }
+            }
+        } catch {
+            throw .unavailable("the store is shutting down", retryAfterSeconds: 1)
+        }
+        return try result.get()
+    }
+
+    // MARK: Reads
+
+    private func loadBlocking(_ key: String) throws(SessionError) -> SessionRecord? {
+        let deadline = MonotonicTime.nanos() + UInt64(config.operationBudgetMs) * 1_000_000
+        let order = ring.preferenceList(for: key, count: ring.nodeCount)
+        var next = order.makeIterator()
+        var copies = [(node: Int, record: SessionRecord?)]()
+        var toRead = [Int]()
+        // Read `replicas` reachable nodes: start with the first live ones, replace any that fail.
+        while copies.count < config.replicas {
+            toRead.removeAll()
+            let now = MonotonicTime.nanos()
+            while copies.count + toRead.count < config.replicas, let node = next.next() {
+                if health.isLive(node, now: now) { toRead.append(node) }
+            }
+            if toRead.isEmpty || now >= deadline { break }
+            for (node, result) in zip(toRead, readCopies(key, from: toRead)) {
+                switch result {
+                case .success(let record): copies.append((node, record))
+                case .failure(let failure): nodeFailed(node, failure.outcome)
+                }
+            }
+        }
+        guard !copies.isEmpty else {
+            metrics.unavailable.increment()
+            throw .unavailable("no memcached node answered", retryAfterSeconds: 1)
+        }
+        let best = copies.compactMap(\.record).max { !$0.isNewer(than: $1) && $0 != $1 }
+        if let best {
+            let stale = copies.filter { copy in copy.record.map { best.isNewer(than: $0) } ?? true }.map(\.node)
+            if !stale.isEmpty { scheduleRepair(best, key: key, nodes: stale) }
+        }
+        return best
+    }
+
+    /// One pipelined `gets` per node; undecodable or tampered copies count as missing (and get repaired).
+    private func readCopies(_ key: String, from nodes: [Int]) -> [Result<SessionRecord?, MemcachedFailure>] {
+        let items = withHandles(nodes) { handles in MemcachedCommands.getsPipelined(key, handles: handles) }
+        return items.map { item in item.map { $0.flatMap { open($0.value, key: key) } } }
+    }
+
+    private func open(_ value: [UInt8], key: String) -> SessionRecord? {
+        do {
+            return try sealer.open(value, storageKey: key)
+        } catch {
+            metrics.integrityFailures.increment()
+            logger.error("session copy failed integrity check; not served", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Checks out one handle per node (in order), runs `body`, returns them.
+    private func withHandles<T>(_ nodes: [Int], _ body: ([UnsafeMutablePointer<memcached_st>]) -> [Result<T, MemcachedFailure>]) -> [Result<T, MemcachedFailure>] {
+        func go(_ i: Int, _ acc: [UnsafeMutablePointer<memcached_st>]) -> [Result<T, MemcachedFailure>] {
+            if i == nodes.count { return body(acc) }
+            return pools[nodes[i]].withHandle { go(i + 1, acc + [$0]) }
+                ?? nodes.map { _ in .failure(MemcachedFailure(.failed("handle pool exhausted"))) }
+        }
+        return go(0, [])
+    }
+
+    // MARK: Writes
+
+    private func writeBlocking(_ record: SessionRecord, key: String, expected: SessionRecord?) throws(SessionError) -> WriteOutcome {
+        let deadline = MonotonicTime.nanos() + UInt64(config.operationBudgetMs) * 1_000_000
+        guard liveNodeCount() >= config.writeQuorum else {
+            metrics.unavailable.increment()
+            throw .unavailable("fewer live memcached nodes than the write quorum (\(config.writeQuorum))", retryAfterSeconds: 1)
+        }
+        let order = ring.preferenceList(for: key, count: ring.nodeCount)
+        var index = 0
+        var primary: Int?
+        // 1. CAS on the first live node that answers.
+        while primary == nil, index < order.count, MonotonicTime.nanos() < deadline {
+            let node = order[index]
+            index += 1
+            guard health.isLive(node, now: MonotonicTime.nanos()) else { continue }
+            switch casPrimary(record, key: key, expected: expected, node: node, deadline: deadline) {
+            case .written: primary = node
+            case .conflict: return .conflict
+            case .nodeDown: continue
+            }
+        }
+        guard let primary else {
+            metrics.unavailable.increment()
+            throw .unavailable("no memcached node accepted the write", retryAfterSeconds: 1)
+        }
+        // 2. The other copies, on the next live nodes clockwise.
+        var acks = 1
+        while acks < config.replicas, index < order.count, MonotonicTime.nanos() < deadline {
+            let node = order[index]
+            index += 1
+            guard node != primary, health.isLive(node, now: MonotonicTime.nanos()) else { continue }
+            if replicate(record, key: key, to: node, deadline: deadline) { acks += 1 }
+        }
+        guard acks >= config.writeQuorum else {
+            metrics.unavailable.increment()
+            throw .unavailable("the write reached \(acks) of \(config.writeQuorum) required copies; its outcome is unknown", retryAfterSeconds: 1)
+        }
+        return .written
+    }
+
+    private enum PrimaryOutcome { case written, conflict, nodeDown }
+
+    /// gets + cas (or add) on one node, retried by version while the outcome is unknown.
+    private func casPrimary(_ record: SessionRecord, key: String, expected: SessionRecord?, node: Int, deadline: UInt64) -> PrimaryOutcome {
+        let sealed = sealer.seal(record, storageKey: key)
+        let ttl = memcachedTTL(record)
+        var unknown = false
+        while MonotonicTime.nanos() < deadline {
+            let read = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+            let item: MemcachedItem?
+            switch read {
+            case .failure(let failure):
+                nodeFailed(node, failure.outcome)
+                return .nodeDown
+            case .success(let i): item = i
+            }
+            let current = item.flatMap { open($0.value, key: key) }
+            if let current, unknown, current.writeID == record.writeID, current.version == record.version {
+                return .written  // the timed-out attempt had landed
+            }
+            if let current {
+                let acceptable = expected.map { current == $0 || $0.isNewer(than: current) } ?? false
+                if !acceptable { return .conflict }
+            } else if item != nil, expected == nil {
+                // An undecodable copy exists where a new session should go: never overwrite blindly.
+                return .conflict
+            }
+            let outcome = pools[node].withHandle { handle in
+                item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
+                    ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
+            } ?? .failed("handle pool exhausted")
+            switch outcome {
+            case .ok: return .written
+            case .notStored, .miss: return .conflict
+            case .timedOut:
+                unknown = true  // re-read and decide: it may have been applied
+                nodeFailed(node, outcome, markDown: false)
+            case .failed:
+                nodeFailed(node, outcome)
+                return .nodeDown
+            }
+        }
+        nodeFailed(node, .timedOut)
+        return .nodeDown
+    }
+
+    /// Writes `record` to `node` unless it already holds it or something newer. True once it holds.
+    private func replicate(_ record: SessionRecord, key: String, to node: Int, deadline: UInt64) -> Bool {
+        let sealed = sealer.seal(record, storageKey: key)
+        let ttl = memcachedTTL(record)
+        for _ in 0..<8 where MonotonicTime.nanos() < deadline {
+            let read = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+            guard case .success(let item) = read else {
+                if case .failure(let f) = read { nodeFailed(node, f.outcome) }
+                return false
+            }
+            if let item, let current = open(item.value, key: key), !record.isNewer(than: current) { return true }
+            let outcome = pools[node].withHandle { handle in
+                item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
+                    ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
+            } ?? .failed("handle pool exhausted")
+            switch outcome {
+            case .ok: return true
+            case .notStored, .miss: continue  // raced with another writer: look again
+            case .timedOut: nodeFailed(node, outcome, markDown: false); continue
+            case .failed: nodeFailed(node, outcome); return false
+            }
+        }
+        return false
+    }
+
+    private func scheduleRepair(_ record: SessionRecord, key: String, nodes: [Int]) {
+        guard repairsInFlight.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxRepairsInFlight else {
+            repairsInFlight.wrappingSubtract(1, ordering: .relaxed)
+            metrics.repairsDropped.increment()
+            return
+        }
+        threadPool.submit { state in
+            defer { self.repairsInFlight.wrappingSubtract(1, ordering: .relaxed) }
+            guard case .active = state else { return }
+            let deadline = MonotonicTime.nanos() + UInt64(self.config.operationBudgetMs) * 1_000_000
+            for node in nodes where self.replicate(record, key: key, to: node, deadline: deadline) {
+                self.metrics.readRepairs.increment()
+            }
+        }
+    }
+
+    /// memcached drops a copy when the session would have expired anyway.
+    /// Relative seconds up to 30 days; beyond that memcached wants an absolute Unix time.
+    private func memcachedTTL(_ record: SessionRecord) -> Int {
+        let now = MonotonicTime.wallMillis()
+        let seconds = max(1, Int((record.expiresAt - now + 999) / 1000) + 1)
+        return seconds <= 30 * 86_400 ? seconds : Int(now / 1000) + seconds
+    }
+
+    private func nodeFailed(_ node: Int, _ outcome: MemcachedOutcome, markDown: Bool = true) {
+        metrics.nodeErrors.increment()
+        guard markDown else { return }
+        if health.markFailed(node, now: MonotonicTime.nanos()) {
+            metrics.failovers.increment()
+            logger.warning("memcached node marked down", metadata: ["node": "\(config.nodes[node])", "outcome": "\(outcome)"])
+        }
+    }
+}
+
+public struct StoreConfigError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,142 @@
+/// The session operations of the API (brief §3), over any `SessionStorage`.
+/// Pure: the clock and the id generator are parameters.
+public struct SessionManager: Sendable {
+    public let storage: any SessionStorage
+    public let policy: SessionPolicy
+    /// Milliseconds since the Unix epoch.
+    public let now: @Sendable () -> Int64
+    public let newID: @Sendable () -> SessionID
+    public let newWriteID: @Sendable () -> UInt64
+    /// How often an unconditional write retries a CAS conflict before answering 409.
+    public let maxRetries: Int
+
+    public init(
+        storage: any SessionStorage, policy: SessionPolicy,
+        now: @escaping @Sendable () -> Int64,
+        newID: @escaping @Sendable () -> SessionID = { SessionID.random() },
+        newWriteID: @escaping @Sendable () -> UInt64 = { UInt64.random(in: 1...UInt64.max) },
+        maxRetries: Int = 200
+    ) {
+        self.storage = storage
+        self.policy = policy
+        self.now = now
+        self.newID = newID
+        self.newWriteID = newWriteID
+        self.maxRetries = maxRetries
+    }
+
+    public func create(data: JSONValue, idleSeconds: Int? = nil, absoluteSeconds: Int? = nil) async throws(SessionError) -> SessionView {
+        let bytes = try validatedData(data)
+        let (idle, absolute) = try policy.timeouts(idleSeconds: idleSeconds, absoluteSeconds: absoluteSeconds)
+        let t = now()
+        let record = SessionRecord(version: 1, createdAt: t, lastAccessAt: t, idleTimeout: idle,
+                                   absoluteExpiresAt: t + absolute, writeID: newWriteID(), data: bytes)
+        // A fresh 256-bit id cannot collide; the loop only guards the impossible.
+        for _ in 0..<3 {
+            let id = newID()
+            if try await storage.write(record, storageKey: id.storageKey, expected: nil) == .written {
+                return SessionView(id: id, record: record)
+            }
+        }
+        throw .conflict("could not allocate a session id")
+    }
+
+    /// Reads a live session; counts as activity (sliding idle timeout).
+    public func read(_ id: SessionID) async throws(SessionError) -> SessionView {
+        let key = id.storageKey
+        let t = now()
+        let record = try await liveRecord(key, at: t)
+        guard policy.needsTouch(record, now: t) else { return SessionView(id: id, record: record) }
+        var touched = record
+        touched.lastAccessAt = t
+        touched.writeID = newWriteID()
+        // Best effort: a conflicting write refreshes the access time too.
+        _ = try? await storage.write(touched, storageKey: key, expected: record)
+        return SessionView(id: id, record: touched)
+    }
+
+    /// Replaces `data` if the version still matches (CAS).
+    public func replace(_ id: SessionID, data: JSONValue, ifMatch: UInt64) async throws(SessionError) -> SessionView {
+        let bytes = try validatedData(data)
+        return try await update(id, ifMatch: ifMatch) { _ in bytes }
+    }
+
+    /// RFC 7396 merge patch of `data`; with `ifMatch` a conditional update (412 on conflict),
+    /// without it retried server-side until it applies atomically.
+    public func patch(_ id: SessionID, patch: JSONValue, ifMatch: UInt64?) async throws(SessionError) -> SessionView {
+        guard case .object = patch else { throw .unprocessable("a merge patch for session data must be a JSON object") }
+        return try await update(id, ifMatch: ifMatch) { (current: [UInt8]) throws(SessionError) -> [UInt8] in
+            try validatedData(try JSONValue.parse(current).mergePatched(with: patch))
+        }
+    }
+
+    /// Logout: replaces the session with a tombstone that outlives every older copy.
+    public func delete(_ id: SessionID, ifMatch: UInt64? = nil) async throws(SessionError) {
+        let key = id.storageKey
+        for _ in 0...maxRetries {
+            let t = now()
+            let current = try await liveRecord(key, at: t)
+            if let v = ifMatch, v != current.version { throw .preconditionFailed(currentVersion: current.version) }
+            var tombstone = current
+            tombstone.version += 1
+            tombstone.isTombstone = true
+            tombstone.lastAccessAt = t
+            tombstone.writeID = newWriteID()
+            tombstone.data = []
+            if try await storage.write(tombstone, storageKey: key, expected: current) == .written { return }
+        }
+        throw .conflict("too much contention on this session; retry")
+    }
+
+    /// New id, same data and lifetime; the old id is deleted (anti-fixation at login).
+    public func rotate(_ id: SessionID) async throws(SessionError) -> SessionView {
+        let t = now()
+        let current = try await liveRecord(id.storageKey, at: t)
+        var fresh = current
+        fresh.version = 1
+        fresh.lastAccessAt = t
+        fresh.writeID = newWriteID()
+        var created: SessionView?
+        for _ in 0..<3 {
+            let newID = newID()
+            if try await storage.write(fresh, storageKey: newID.storageKey, expected: nil) == .written {
+                created = SessionView(id: newID, record: fresh)
+                break
+            }
+        }
+        guard let created else { throw .conflict("could not allocate a session id") }
+        try await delete(id)
+        return created
+    }
+
+    private func update(_ id: SessionID, ifMatch: UInt64?, _ transform: ([UInt8]) throws(SessionError) -> [UInt8]) async throws(SessionError) -> SessionView {
+        let key = id.storageKey
+        for _ in 0...maxRetries {
+            let t = now()
+            let current = try await liveRecord(key, at: t)
+            if let v = ifMatch, v != current.version { throw .preconditionFailed(currentVersion: current.version) }
+            var next = current
+            next.data = try transform(current.data)
+            next.version += 1
+            next.lastAccessAt = t
+            next.writeID = newWriteID()
+            if try await storage.write(next, storageKey: key, expected: current) == .written {
+                return SessionView(id: id, record: next)
+            }
+            // Lost a CAS race (possibly to a mere access-time refresh): read again and re-check.
+        }
+        throw .conflict("too much contention on this session; retry")
+    }
+
+    private func liveRecord(_ key: String, at t: Int64) async throws(SessionError) -> SessionRecord {
+        guard let record = try await storage.load(storageKey: key), record.isLive(at: t) else { throw .notFound }
+        return record
+    }
+
+    private func validatedData(_ data: JSONValue) throws(SessionError) -> [UInt8] {
+        guard case .object = data else { throw .unprocessable("session data must be a JSON object") }
+        let bytes = data.serialized()
+        guard bytes.count <= policy.maxDataBytes else { throw .payloadTooLarge(limit: policy.maxDataBytes) }
+        return bytes
+    }
+}

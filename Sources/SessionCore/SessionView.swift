@@ -1,0 +1,58 @@
+/// A live session as the API returns it.
+public struct SessionView: Equatable, Sendable {
+    public var id: SessionID
+    public var record: SessionRecord
+
+    public init(id: SessionID, record: SessionRecord) {
+        self.id = id
+        self.record = record
+    }
+
+    /// `{"id","version","data","createdAt","lastAccessAt","idleExpiresAt","absoluteExpiresAt"}`,
+    /// built by concatenation: `data` is already validated JSON and is copied, not re-parsed.
+    public func json() -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(record.data.count + 256)
+        out.append(contentsOf: #"{"id":""#.utf8)
+        out.append(contentsOf: id.rawValue.utf8)
+        out.append(contentsOf: #"","version":"#.utf8)
+        out.append(contentsOf: String(record.version).utf8)
+        out.append(contentsOf: #","data":"#.utf8)
+        out.append(contentsOf: record.data)
+        for (name, ms) in [("createdAt", record.createdAt), ("lastAccessAt", record.lastAccessAt),
+                           ("idleExpiresAt", min(record.idleExpiresAt, record.absoluteExpiresAt)),
+                           ("absoluteExpiresAt", record.absoluteExpiresAt)] {
+            out.append(contentsOf: #","\#(name)":""#.utf8)
+            out.append(contentsOf: Timestamp.iso8601(milliseconds: ms).utf8)
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+}
+
+/// RFC 3339 timestamps in UTC with milliseconds, without Foundation's formatters.
+public enum Timestamp {
+    public static func iso8601(milliseconds: Int64) -> String {
+        let ms = Int(milliseconds % 1000 + 1000) % 1000
+        let seconds = (milliseconds - Int64(ms)) / 1000
+        var days = Int(seconds / 86_400)
+        var rem = Int(seconds % 86_400)
+        if rem < 0 { rem += 86_400; days -= 1 }
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        func pad(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(pad(ms, 3))Z"
+    }
+}

@@ -1,0 +1,91 @@
+import Hummingbird
+import NIOCore
+import SessionCore
+
+/// The one error shape of the API: `{"error":{"code","message"}}` with a precise status.
+public struct APIError: Error, HTTPResponseError {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public init(_ error: SessionError) {
+        switch error {
+        case .badRequest(let m): self.init(.badRequest, "bad_request", m)
+        case .notFound: self.init(.notFound, "not_found", "no such session (missing, expired or deleted)")
+        case .preconditionFailed(let v):
+            self.init(.preconditionFailed, "version_mismatch", "If-Match does not match the current version \(v)",
+                      headers: [.eTag: "\"\(v)\""])
+        case .conflict(let m): self.init(.conflict, "conflict", m)
+        case .payloadTooLarge(let limit): self.init(.contentTooLarge, "payload_too_large", "body exceeds \(limit) bytes")
+        case .unsupportedMediaType(let m): self.init(.unsupportedMediaType, "unsupported_media_type", m)
+        case .unprocessable(let m): self.init(.unprocessableContent, "unprocessable", m)
+        case .unavailable(let m, let retry):
+            self.init(.serviceUnavailable, "store_unavailable", m, headers: [.retryAfter: String(retry)])
+        }
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: Self.body(code: code, message: message))))
+    }
+
+    static func body(code: String, message: String) -> [UInt8] {
+        Array(#"{"error":{"code":"#.utf8) + JSONText.quoted(code) + Array(#","message":"#.utf8) + JSONText.quoted(message) + Array("}}".utf8)
+    }
+}
+
+/// Turns every error escaping a handler (ours, Hummingbird's routing 404/405, NIO's too-many-bytes)
+/// into the API's JSON error shape.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    let maxBodyBytes: Int
+    public init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            throw error
+        } catch let error as SessionError {
+            throw APIError(error)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.payloadTooLarge(limit: maxBodyBytes))
+        } catch let error as HTTPResponseError {
+            let code = error.status == .notFound ? "no_route" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_error"
+            throw APIError(error.status, code, error.status.reasonPhrase)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)"])
+            throw APIError(.internalServerError, "internal", "internal error")
+        }
+    }
+}
+
+/// Minimal JSON string quoting for hand-built responses.
+enum JSONText {
+    static func quoted(_ s: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out += [92, 34]
+            case UInt8(ascii: "\\"): out += [92, 92]
+            case 0x0A: out += [92, UInt8(ascii: "n")]
+            case 0x0D: out += [92, UInt8(ascii: "r")]
+            case 0x09: out += [92, UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+import Metrics
+import Synchronization
+
+/// Counts requests and records their latency per route, method and status, the Prometheus way
+/// (`sessionmesh_http_requests_total`, `sessionmesh_http_request_duration_seconds`), and feeds
+/// this host's `LoadCounters`.
+public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let load: LoadCounters
+    public init(load: LoadCounters) { self.load = load }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        load.begin()
+        var status = 500
+        defer {
+            let elapsed = ContinuousClock.now - start
+            let route = context.endpointPath ?? "unmatched"
+            let dims = [("route", route), ("method", request.method.rawValue), ("status", String(status))]
+            Counter(label: "sessionmesh_http_requests_total", dimensions: dims).increment()
+            Timer(label: "sessionmesh_http_request_duration_seconds", dimensions: [("route", route), ("method", request.method.rawValue)])
+                .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            load.end(latencyMs: ms, isError: status >= 500)
+        }
+        do {
+            let response = try await next(request, context)
+            status = response.status.code
+            return response
+        } catch let error as HTTPResponseError {
+            status = error.status.code
+            throw error
+        }
+    }
+}

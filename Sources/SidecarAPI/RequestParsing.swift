@@ -1,0 +1,50 @@
+import Hummingbird
+import NIOCore
+import SessionCore
+
+/// Validation of what a request carries: ids, media types, bodies, If-Match.
+enum RequestParsing {
+    static func sessionID(_ context: some RequestContext) throws(SessionError) -> SessionID {
+        guard let text = context.parameters.get("id"), let id = SessionID(text) else {
+            throw .badRequest("ill-formed session id (expected 43 base64url characters)")
+        }
+        return id
+    }
+
+    static func requireMediaType(_ request: Request, _ allowed: [String]) throws(SessionError) {
+        let value = request.headers[.contentType] ?? ""
+        let mediaType = value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard allowed.contains(mediaType) else {
+            throw .unsupportedMediaType("Content-Type must be \(allowed.joined(separator: " or ")), got '\(value)'")
+        }
+    }
+
+    /// Collects the body up to `limit` bytes (413 beyond) and parses it as a JSON object (400 otherwise).
+    static func jsonObject(_ request: Request, limit: Int) async throws -> [String: JSONValue] {
+        var buffer = try await request.body.collect(upTo: limit)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        guard case .object(let members) = try JSONValue.parse(bytes) else {
+            throw SessionError.badRequest("body must be a JSON object")
+        }
+        return members
+    }
+
+    /// `If-Match: "7"` (or `W/"7"`, or `7`). `*` means "whatever the current version is".
+    static func ifMatch(_ request: Request) throws(SessionError) -> UInt64?? {
+        guard let raw = request.headers[.ifMatch] else { return .none }
+        var text = raw.trimmingCharacters(in: .whitespaces)
+        if text == "*" { return .some(nil) }
+        if text.hasPrefix("W/") { text.removeFirst(2) }
+        if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 { text = String(text.dropFirst().dropLast()) }
+        guard let version = UInt64(text) else { throw .badRequest("If-Match must be an ETag such as \"3\"") }
+        return .some(version)
+    }
+
+    static func optionalSeconds(_ members: [String: JSONValue], _ name: String) throws(SessionError) -> Int? {
+        switch members[name] {
+        case nil, .null?: return nil
+        case .int(let v)?: return Int(exactly: v) ?? 0
+        default: throw .unprocessable("\(name) must be an integer number of seconds")
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Hummingbird
+import NIOCore
+import SessionCore
+
+/// The session calls of brief §3 on `/v1/sessions`.
+public struct SessionRoutes<Context: RequestContext>: Sendable {
+    let manager: SessionManager
+    let maxBodyBytes: Int
+
+    public init(manager: SessionManager, maxBodyBytes: Int) {
+        self.manager = manager
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    public func register(on router: Router<Context>) {
+        let sessions = router.group("v1/sessions")
+        sessions.post(use: create)
+        sessions.get(":id", use: read)
+        sessions.put(":id", use: replace)
+        sessions.patch(":id", use: patch)
+        sessions.delete(":id", use: delete)
+        sessions.post(":id/rotate", use: rotate)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        try RequestParsing.requireMediaType(request, ["application/json"])
+        let body = try await RequestParsing.jsonObject(request, limit: maxBodyBytes)
+        let data = body["data"] ?? .object([:])
+        let view = try await manager.create(
+            data: data,
+            idleSeconds: try RequestParsing.optionalSeconds(body, "idleTimeout"),
+            absoluteSeconds: try RequestParsing.optionalSeconds(body, "absoluteTimeout")
+        )
+        return Self.sessionResponse(view, status: .created, location: true)
+    }
+
+    @Sendable func read(_ request: Request, context: Context) async throws -> Response {
+        let view = try await manager.read(try RequestParsing.sessionID(context))
+        return Self.sessionResponse(view, status: .ok)
+    }
+
+    @Sendable func replace(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestParsing.sessionID(context)
+        guard case .some(let version?) = try RequestParsing.ifMatch(request) else {
+            throw APIError(.preconditionRequired, "if_match_required", "PUT replaces data only with If-Match: \"<version>\"")
+        }
+        try RequestParsing.requireMediaType(request, ["application/json"])
+        let body = try await RequestParsing.jsonObject(request, limit: maxBodyBytes)
+        guard let data = body["data"] else { throw SessionError.unprocessable("body must have a \"data\" object") }
+        return Self.sessionResponse(try await manager.replace(id, data: data, ifMatch: version), status: .ok)
+    }
+
+    @Sendable func patch(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestParsing.sessionID(context)
+        let ifMatch = try RequestParsing.ifMatch(request) ?? nil
+        try RequestParsing.requireMediaType(request, ["application/merge-patch+json"])
+        let body = try await RequestParsing.jsonObject(request, limit: maxBodyBytes)
+        return Self.sessionResponse(try await manager.patch(id, patch: .object(body), ifMatch: ifMatch), status: .ok)
+    }
+
+    @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
+        let id = try RequestParsing.sessionID(context)
+        try await manager.delete(id, ifMatch: try RequestParsing.ifMatch(request) ?? nil)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func rotate(_ request: Request, context: Context) async throws -> Response {
+        let view = try await manager.rotate(try RequestParsing.sessionID(context))
+        return Self.sessionResponse(view, status: .created, location: true)
+    }
+
+    static func sessionResponse(_ view: SessionView, status: HTTPResponse.Status, location: Bool = false) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json", .eTag: "\"\(view.record.version)\"", .cacheControl: "no-store"]
+        if location { headers[.location] = "/v1/sessions/\(view.id.rawValue)" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: view.json())))
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import Logging
+import MemcachedStore
+import Metrics
+import NIOPosix
+import Prometheus
+import ServiceLifecycle
+import SessionCore
+import SidecarAPI
+
+/// Composes one sidecar: the store on its thread pool, the API on the Unix socket, metrics,
+/// all under a `ServiceGroup` that drains on SIGTERM/SIGINT: stop accepting, finish in-flight
+/// requests, then stop the store's threads and remove the socket.
+public enum Sidecar {
+    /// Runs until a shutdown signal. Throws `ConfigError` on a bad configuration.
+    public static func run(config: SidecarConfig, logger: Logger) async throws {
+        if let problem = config.validate() { throw ConfigError(problem) }
+        let keyring: SessionKeyring
+        do {
+            let text = try String(contentsOfFile: config.keyring!, encoding: .utf8)
+            keyring = try SessionKeyring(text: text)
+        } catch let error as KeyringError {
+            throw ConfigError("keyring \(config.keyring!): \(error)")
+        } catch {
+            throw ConfigError("cannot read keyring \(config.keyring!): \(error.localizedDescription)")
+        }
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let threadPool = NIOThreadPool(numberOfThreads: config.storeThreads)
+        threadPool.start()
+        let store = try ReplicatedSessionStore(config: config.storeConfig, sealer: RecordSealer(keyring: keyring),
+                                               threadPool: threadPool, logger: logger)
+        let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let load = LoadCounters()
+
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(load: load))
+        router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
+        SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes).register(on: router)
+        OperationsRoutes(
+            notReadyReason: { store.hasWriteQuorum ? nil : "fewer live memcached nodes than the write quorum" },
+            metricsText: { registry.emitToBuffer() }
+        ).register(on: router)
+
+        try SocketFile.prepare(config.socket)
+        SocketFile.ensureDirectory(of: config.socket)
+        // The socket is created by bind(); a restrictive umask keeps it private until chmod below.
+        umask(0o177)
+        let socketPath = config.socket, mode = config.socketModeValue!
+        let app = Application(
+            router: router,
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh"),
+            onServerRunning: { _ in
+                if !SocketFile.setMode(socketPath, mode) {
+                    logger.error("could not set socket mode", metadata: ["socket": "\(socketPath)"])
+                }
+                logger.notice("sessionmesh ready", metadata: [
+                    "socket": "\(socketPath)", "mode": "\(String(mode, radix: 8))",
+                    "memcached": "\(config.memcached.joined(separator: ","))", "replicas": "\(config.replicas)",
+                ])
+            },
+            logger: logger
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        do {
+            try await group.run()
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            unlink(socketPath)
+            throw error
+        }
+        try? await threadPool.shutdownGracefully()
+        unlink(socketPath)
+        logger.notice("sessionmesh stopped")
+    }
+}

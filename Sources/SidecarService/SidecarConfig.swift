@@ -1,0 +1,151 @@
+import Foundation
+import MemcachedStore
+import SessionCore
+
+/// Every setting of `sessionmesh run`. Sources, later ones winning: defaults, the config file
+/// (JSON, same keys), environment variables (`SESSIONMESH_` + the key in upper snake case),
+/// then command-line flags.
+public struct SidecarConfig: Codable, Sendable, Equatable {
+    /// Unix socket of the session API.
+    public var socket: String = "/run/sessionmesh/sessionmesh.sock"
+    /// File mode of the socket, octal text (default 0660: owner and group only).
+    public var socketMode: String = "0660"
+    /// memcached nodes, `host:port`, in the same order on every sidecar.
+    public var memcached: [String] = ["127.0.0.1:11211"]
+    /// Copies of every session.
+    public var replicas: Int = 2
+    /// Copies a write needs before it is acknowledged (default: `replicas`).
+    public var writeQuorum: Int?
+    /// Keyring file: one base64 32-byte key per line, first = primary (see `sessionmesh keygen`).
+    public var keyring: String?
+    /// libmemcached connect timeout, ms.
+    public var connectTimeoutMs: Int = 250
+    /// libmemcached poll timeout (the I/O deadline), ms.
+    public var pollTimeoutMs: Int = 250
+    /// A failed memcached node is skipped for this long, ms.
+    public var retryIntervalMs: Int = 1000
+    /// Upper bound on one store operation, ms.
+    public var operationBudgetMs: Int = 1000
+    /// Threads for blocking libmemcached calls.
+    public var storeThreads: Int = 8
+    /// Default and maximum sliding idle timeout, seconds.
+    public var idleTimeout: Int = 900
+    /// Default and maximum absolute session lifetime, seconds.
+    public var absoluteTimeout: Int = 28_800
+    /// Largest accepted request body, bytes.
+    public var maxBodyBytes: Int = 256 * 1024
+    /// trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
+             retryIntervalMs, operationBudgetMs, storeThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SidecarConfig()
+        socket = try c.decodeIfPresent(String.self, forKey: .socket) ?? d.socket
+        socketMode = try c.decodeIfPresent(String.self, forKey: .socketMode) ?? d.socketMode
+        memcached = try c.decodeIfPresent([String].self, forKey: .memcached) ?? d.memcached
+        replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? d.replicas
+        writeQuorum = try c.decodeIfPresent(Int.self, forKey: .writeQuorum)
+        keyring = try c.decodeIfPresent(String.self, forKey: .keyring)
+        connectTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .connectTimeoutMs) ?? d.connectTimeoutMs
+        pollTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .pollTimeoutMs) ?? d.pollTimeoutMs
+        retryIntervalMs = try c.decodeIfPresent(Int.self, forKey: .retryIntervalMs) ?? d.retryIntervalMs
+        operationBudgetMs = try c.decodeIfPresent(Int.self, forKey: .operationBudgetMs) ?? d.operationBudgetMs
+        storeThreads = try c.decodeIfPresent(Int.self, forKey: .storeThreads) ?? d.storeThreads
+        idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? d.idleTimeout
+        absoluteTimeout = try c.decodeIfPresent(Int.self, forKey: .absoluteTimeout) ?? d.absoluteTimeout
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+    }
+
+    /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
+    public static func load(file path: String) throws(ConfigError) -> SidecarConfig {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .init("cannot read config file \(path)") }
+        do {
+            let object = try JSONSerialization.jsonObject(with: data)
+            guard let dict = object as? [String: Any] else { throw ConfigError("config file \(path) must hold a JSON object") }
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = dict.keys.sorted().first(where: { !known.contains($0) }) {
+                throw ConfigError("unknown setting '\(unknown)' in \(path)")
+            }
+            return try JSONDecoder().decode(SidecarConfig.self, from: data)
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw .init("config file \(path) is not valid: \(error)")
+        }
+    }
+
+    /// Applies `SESSIONMESH_*` environment variables.
+    public mutating func applyEnvironment(_ env: [String: String]) throws(ConfigError) {
+        func value(_ key: CodingKeys) -> String? {
+            let snake = key.rawValue.reduce(into: "") { s, c in
+                if c.isUppercase { s += "_" }
+                s += c.uppercased()
+            }
+            return env["SESSIONMESH_" + snake]
+        }
+        func int(_ key: CodingKeys) throws(ConfigError) -> Int? {
+            guard let text = value(key) else { return nil }
+            guard let v = Int(text) else { throw .init("SESSIONMESH_ variable for \(key.rawValue) must be an integer, got '\(text)'") }
+            return v
+        }
+        if let v = value(.socket) { socket = v }
+        if let v = value(.socketMode) { socketMode = v }
+        if let v = value(.memcached) { memcached = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let v = try int(.replicas) { replicas = v }
+        if let v = try int(.writeQuorum) { writeQuorum = v }
+        if let v = value(.keyring) { keyring = v }
+        if let v = try int(.connectTimeoutMs) { connectTimeoutMs = v }
+        if let v = try int(.pollTimeoutMs) { pollTimeoutMs = v }
+        if let v = try int(.retryIntervalMs) { retryIntervalMs = v }
+        if let v = try int(.operationBudgetMs) { operationBudgetMs = v }
+        if let v = try int(.storeThreads) { storeThreads = v }
+        if let v = try int(.idleTimeout) { idleTimeout = v }
+        if let v = try int(.absoluteTimeout) { absoluteTimeout = v }
+        if let v = try int(.maxBodyBytes) { maxBodyBytes = v }
+        if let v = value(.logLevel) { logLevel = v }
+    }
+
+    public var storeConfig: MemcachedStoreConfig {
+        MemcachedStoreConfig(nodes: memcached, replicas: replicas, writeQuorum: writeQuorum, connectTimeoutMs: connectTimeoutMs,
+                             pollTimeoutMs: pollTimeoutMs, retryIntervalMs: retryIntervalMs,
+                             operationBudgetMs: operationBudgetMs, threads: storeThreads)
+    }
+
+    public var policy: SessionPolicy {
+        SessionPolicy(idleTimeout: Int64(idleTimeout) * 1000, absoluteTimeout: Int64(absoluteTimeout) * 1000, maxDataBytes: maxBodyBytes)
+    }
+
+    /// The socket mode as a number, if it is valid octal.
+    public var socketModeValue: UInt16? {
+        guard let v = UInt16(socketMode.hasPrefix("0o") ? String(socketMode.dropFirst(2)) : socketMode, radix: 8), v <= 0o777 else { return nil }
+        return v
+    }
+
+    /// The first problem with these settings, for the operator.
+    public func validate() -> String? {
+        if socket.isEmpty { return "socket path is empty" }
+        if socket.utf8.count > 100 { return "socket path is longer than 100 bytes (Unix socket limit)" }
+        if socketModeValue == nil { return "socketMode must be octal such as 0660, got '\(socketMode)'" }
+        if keyring == nil { return "no keyring: pass --keyring PATH (create one with `sessionmesh keygen > keyring`)" }
+        if idleTimeout < 1 || absoluteTimeout < 1 { return "timeouts must be at least 1 second" }
+        if idleTimeout > absoluteTimeout { return "idleTimeout must not exceed absoluteTimeout" }
+        if maxBodyBytes < 1024 { return "maxBodyBytes must be at least 1024" }
+        if Logger.Level(rawValue: logLevel) == nil { return "unknown logLevel '\(logLevel)'" }
+        return storeConfig.validate()
+    }
+}
+
+import Logging
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
