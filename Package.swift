@@ -83,14 +83,20 @@ let package = Package(
             ],
             path: "Sidecar"
         ),
+        // Shared by the tests: real memcached and sidecar processes on loopback.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
         .testTarget(
             name: "MemcachedStoreTests",
-            dependencies: ["MemcachedStore", "SessionCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "MemcachedStore", "SessionCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "SidecarAPITests",
-            dependencies: ["SidecarService", "SessionMeshClient", "SessionCore", "MemcachedStore"]
+            dependencies: ["SessionMeshClient", "SessionCore", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -32,7 +32,7 @@ final class MemcachedHandlePool: @unchecked Sendable {
         self.address = "\(address.host):\(address.port)"
         // ASCII protocol (binary is deprecated since memcached 1.6), CAS ids on, explicit timeouts.
         let options = "--SERVER=\(address.host):\(address.port) --SUPPORT-CAS --TCP-NODELAY --TCP-KEEPALIVE "
-            + "--CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs) --RETRY-TIMEOUT=1 "
+            + "--CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs) --RETRY-TIMEOUT=0 "
             + "--POOL-MIN=1 --POOL-MAX=\(size)"
         guard let pool = options.withCString({ memcached_pool($0, options.utf8.count) }) else {
             throw .badOptions(options)

@@ -1,0 +1,35 @@
+# SessionMesh — quick start: `make test`, `make demo`.
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: deps build release test demo bench clean
+
+# Installs what the build and tests need when it is missing (Debian/Ubuntu).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build --product sessionmesh
+
+release: deps
+	$(SWIFT) build -c release --product sessionmesh
+
+# Everything: unit tests, store tests against real memcached, API tests against real sidecars.
+test: deps
+	$(SWIFT) build --build-tests
+	SESSIONMESH_BIN=$(CURDIR)/.build/debug/sessionmesh $(SWIFT) test --skip-build
+
+demo: release
+	./.build/release/sessionmesh demo
+
+bench: release
+	./.build/release/sessionmesh bench
+
+clean:
+	rm -rf .build .build-*

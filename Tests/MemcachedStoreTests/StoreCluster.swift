@@ -1,0 +1,53 @@
+import Crypto
+import Foundation
+import Logging
+import MemcachedStore
+import NIOPosix
+import SessionCore
+import TestSupport
+
+/// Three real memcached processes and a store over them, torn down by PID.
+final class StoreCluster: @unchecked Sendable {
+    let dir = TempDir("store")
+    let servers: [MemcachedServer]
+    let store: ReplicatedSessionStore
+    let manager: SessionManager
+    let threadPool: NIOThreadPool
+    let config: MemcachedStoreConfig
+
+    init(nodes: Int = 3, pollTimeoutMs: Int = 200, budgetMs: Int = 1000, keyring: SessionKeyring? = nil) throws {
+        let dir = self.dir
+        servers = try (0..<nodes).map { _ in try MemcachedServer(dir: dir) }
+        config = MemcachedStoreConfig(nodes: servers.map(\.address), replicas: 2, connectTimeoutMs: 200,
+                                      pollTimeoutMs: pollTimeoutMs, retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
+        threadPool = NIOThreadPool(numberOfThreads: 8)
+        threadPool.start()
+        let ring = try keyring ?? SessionKeyring(keys: [SymmetricKey(size: .bits256)])
+        var logger = Logger(label: "store-test")
+        logger.logLevel = .critical
+        store = try ReplicatedSessionStore(config: config, sealer: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
+        manager = SessionManager(storage: store, policy: SessionPolicy(), now: { Int64(Date().timeIntervalSince1970 * 1000) })
+    }
+
+    /// Indices of the servers holding a copy of `id`.
+    func holders(of id: SessionID) -> [Int] {
+        servers.indices.filter { servers[$0].rawGet(id.storageKey) != nil }
+    }
+
+    /// The two nodes a session lives on when all are up.
+    func preference(of id: SessionID) -> [Int] {
+        PlacementRing(nodes: config.nodes).preferenceList(for: id.storageKey, count: 2)
+    }
+
+    deinit {
+        for s in servers { s.kill() }
+        try? threadPool.syncShutdownGracefully()
+    }
+}
+
+func counterData(_ n: Int) -> JSONValue { .object(["n": .int(Int64(n)), "pad": .string(String(repeating: "x", count: 200))]) }
+
+func counter(_ view: SessionView) -> Int {
+    guard case .object(let m) = try? JSONValue.parse(view.record.data), case .int(let n)? = m["n"] else { return -1 }
+    return Int(n)
+}

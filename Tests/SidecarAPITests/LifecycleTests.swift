@@ -1,0 +1,64 @@
+import Foundation
+import SessionMeshClient
+import Synchronization
+import Testing
+import TestSupport
+
+@Suite(.serialized) struct LifecycleTests {
+    @Test func sigtermFinishesInFlightRequestsThenExitsCleanly() async throws {
+        let cluster = try SidecarCluster()
+        let client = cluster.clients[0]
+        let s = try await client.create(Counter(n: 0))
+        // Freeze a node so requests are slow (each waits out a poll timeout) while SIGTERM arrives.
+        cluster.memcached[0].freeze()
+        cluster.memcached[1].freeze()
+        let results = StatusLog()
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let r = try? await client.send(.GET, "/v1/sessions/\(s.id)")
+                        results.append(r?.status ?? -1)
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        cluster.sidecars[0].process.signal(SIGTERM)
+        cluster.memcached[0].resume()
+        cluster.memcached[1].resume()
+        await load.value
+        let status = cluster.sidecars[0].process.terminate(waitSeconds: 10)
+        #expect(status == 0)
+        // Every request that was in flight got a whole answer, none was cut off.
+        #expect(results.all.count == 20)
+        #expect(results.all.allSatisfy { $0 == 200 || $0 == 503 }, "\(results.all)")
+        #expect(!FileManager.default.fileExists(atPath: cluster.sidecars[0].socket))
+        #expect(cluster.sidecars[0].process.log.contains("sessionmesh stopped"))
+    }
+
+    @Test(arguments: [
+        (["--memcached", "127.0.0.1:11211"], "no keyring"),
+        (["--memcached", "nohostport", "--keyring", "KEYRING"], "bad memcached node address"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "2", "--keyring", "KEYRING"], "replicas must be between"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "/nonexistent/keyring"], "cannot read keyring"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--socket-mode", "999"], "socketMode must be octal"),
+        (["--config", "CONFIG"], "unknown setting 'pollTimeout'"),
+    ])
+    func aBadConfigExitsNonZeroWithAClearMessage(_ args: [String], _ message: String) throws {
+        let dir = TempDir("badconfig")
+        let keyring = try SidecarProcess.makeKeyring(in: dir)
+        try #"{"pollTimeout": 5}"#.write(toFile: dir.file("config.json"), atomically: true, encoding: .utf8)
+        let resolved = args.map { $0 == "KEYRING" ? keyring : $0 == "CONFIG" ? dir.file("config.json") : $0 }
+        let p = try ManagedProcess(SidecarProcess.binary, ["run", "--socket", dir.file("s.sock")] + resolved, logPath: dir.file("log"))
+        #expect(waitUntil(seconds: 10) { !p.process.isRunning })
+        #expect(p.process.terminationStatus != 0)
+        #expect(p.log.contains(message), "\(p.log)")
+    }
+}
+
+final class StatusLog: Sendable {
+    private let statuses = Mutex<[Int]>([])
+    func append(_ s: Int) { statuses.withLock { $0.append(s) } }
+    var all: [Int] { statuses.withLock { $0 } }
+}
