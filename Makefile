@@ -25,8 +25,9 @@ test: deps
 	$(SWIFT) build --build-tests
 	SESSIONMESH_BIN=$(CURDIR)/.build/debug/sessionmesh $(SWIFT) test --skip-build
 
-demo: release
-	./.build/release/sessionmesh demo
+# A debug build: it compiles faster on a fresh machine, and the demo is not a benchmark.
+demo: build
+	./.build/debug/sessionmesh demo
 
 bench: release
 	./.build/release/sessionmesh bench

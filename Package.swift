@@ -74,17 +74,19 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Shell: memcached and sidecar processes on loopback, for the demo, the benchmark and the tests.
+        .target(name: "LocalCluster"),
         .executableTarget(
             name: "sessionmesh",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient",
+                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sidecar"
         ),
         // Shared by the tests: real memcached and sidecar processes on loopback.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LocalCluster"], path: "Tests/TestSupport"),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
         .testTarget(
             name: "MemcachedStoreTests",

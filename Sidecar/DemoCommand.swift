@@ -1,6 +1,136 @@
 import ArgumentParser
+import Foundation
+import LocalCluster
+import SessionCore
+import SessionMeshClient
 
 struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "demo", abstract: "Demo (see README).")
-    func run() async throws { throw ValidationError("not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a 3-memcached, 3-sidecar cluster on loopback with a payment workload and failures.",
+        discussion: """
+        Starts 3 memcached and 3 sidecars on 127.0.0.1, drives login → rotate → cart → pay → logout
+        flows that hop between sidecars, kills a memcached node and a sidecar mid-run and brings them
+        back, prints a status line every second and a summary. Ends by itself (or on Ctrl-C) and
+        stops every process it started. Exits non-zero if any session was lost.
+        """
+    )
+
+    @Option(help: "Seconds of workload.") var duration: Int = 20
+    @Option(help: "Concurrent virtual users.") var users: Int = 24
+    @Flag(help: "Do not inject failures.") var noFailures = false
+
+    func run() async throws {
+        let dir = TempDir("sessionmesh-demo")
+        print("SessionMesh demo — everything on 127.0.0.1, scratch files in \(dir.path)")
+        let memcached = try (0..<3).map { _ in try MemcachedServer(dir: dir) }
+        let keyring = dir.file("keyring")
+        try SessionKeyring.generateKey().write(toFile: keyring, atomically: true, encoding: .utf8)
+        var sidecars = [SidecarProcess]()
+        for i in 0..<3 {
+            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: memcached.map(\.address), keyring: keyring,
+                                               extra: ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200"]))
+        }
+        let cleanup = Cleanup(memcached: memcached, sidecars: sidecars)
+        let interrupt = Interrupt.install { cleanup.run(); Foundation.exit(130) }
+        defer { interrupt.cancel(); cleanup.run() }
+
+        print("memcached: \(memcached.map(\.address).joined(separator: ", "))")
+        print("sidecars:  \(sidecars.map(\.socket).joined(separator: ", "))")
+        let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket, maxConnections: 16, timeout: .seconds(2)) }
+        let stats = DemoStats()
+        let flow = PaymentFlow(clients: clients, stats: stats)
+        let start = ContinuousClock.now
+        let deadline = start + .seconds(duration)
+
+        let workload = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for user in 0..<users { group.addTask { await flow.runUser(user, until: deadline) } }
+            }
+        }
+        // Failure script, as fractions of the run.
+        var events: [(Double, String, () throws -> Void)] = []
+        if !noFailures {
+            events = [
+                (0.25, "SIGKILL memcached \(memcached[1].address)", { memcached[1].kill() }),
+                (0.40, "SIGKILL sidecar host3", { sidecars[2].process.killNow() }),
+                (0.60, "restart memcached \(memcached[1].address) (empty)", { try memcached[1].restart() }),
+                (0.70, "restart sidecar host3", { try sidecars[2].restart() }),
+            ]
+        }
+        var lastRequests = 0
+        var second = 0
+        while ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+            second += 1
+            let elapsed = Double(second) / Double(duration)
+            while let event = events.first, event.0 <= elapsed {
+                events.removeFirst()
+                print(">>> t=\(second)s \(event.1)")
+                try event.2()
+            }
+            let requests = stats.requests.load(ordering: .relaxed)
+            let mc = memcached.map { $0.isRunning ? "up" : "DOWN" }.joined(separator: " ")
+            let sc = sidecars.map { $0.process.process.isRunning ? "up" : "DOWN" }.joined(separator: " ")
+            print(String(format: "t=%3ds  ops/s %5d  flows %5d  sessions alive %3d  created %5d  failed requests %4d  lost %d  | memcached %@ | sidecars %@",
+                         second, requests - lastRequests, stats.flowsCompleted.load(ordering: .relaxed),
+                         stats.sessionsAlive.load(ordering: .relaxed), stats.sessionsCreated.load(ordering: .relaxed),
+                         stats.requestsFailed.load(ordering: .relaxed), stats.lost.load(ordering: .relaxed), mc, sc))
+            for note in stats.drainNotes().prefix(5) { print("    \(note)") }
+            lastRequests = requests
+        }
+        await workload.value
+        for note in stats.drainNotes().prefix(20) { print("    \(note)") }
+        let lost = stats.lost.load(ordering: .relaxed)
+        print("""
+        ── summary ──
+        sessions created: \(stats.sessionsCreated.load(ordering: .relaxed))
+        payment flows completed: \(stats.flowsCompleted.load(ordering: .relaxed))
+        requests: \(stats.requests.load(ordering: .relaxed)), failed (retried on another sidecar): \(stats.requestsFailed.load(ordering: .relaxed))
+        lost: \(lost)
+        """)
+        if lost > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Stops every process the demo started, once.
+final class Cleanup: @unchecked Sendable {
+    private let memcached: [MemcachedServer]
+    private let sidecars: [SidecarProcess]
+    private var done = false
+    private let lock = NSLock()
+
+    init(memcached: [MemcachedServer], sidecars: [SidecarProcess]) {
+        self.memcached = memcached
+        self.sidecars = sidecars
+    }
+
+    func run() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !done else { return }
+        done = true
+        for s in sidecars { s.process.terminate(waitSeconds: 5) }
+        for m in memcached { m.kill() }
+    }
+}
+
+/// SIGINT/SIGTERM handling for the foreground commands.
+enum Interrupt {
+    static func install(_ handler: @escaping @Sendable () -> Void) -> Installed {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { print("\ninterrupted: stopping every process"); handler() }
+            source.resume()
+            return source
+        }
+        return Installed(sources: sources)
+    }
+
+    struct Installed {
+        let sources: [any DispatchSourceSignal]
+        func cancel() { sources.forEach { $0.cancel() } }
+    }
 }

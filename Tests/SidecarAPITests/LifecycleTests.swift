@@ -50,7 +50,7 @@ import TestSupport
         let keyring = try SidecarProcess.makeKeyring(in: dir)
         try #"{"pollTimeout": 5}"#.write(toFile: dir.file("config.json"), atomically: true, encoding: .utf8)
         let resolved = args.map { $0 == "KEYRING" ? keyring : $0 == "CONFIG" ? dir.file("config.json") : $0 }
-        let p = try ManagedProcess(SidecarProcess.binary, ["run", "--socket", dir.file("s.sock")] + resolved, logPath: dir.file("log"))
+        let p = try ManagedProcess(SidecarProcess.defaultBinary, ["run", "--socket", dir.file("s.sock")] + resolved, logPath: dir.file("log"))
         #expect(waitUntil(seconds: 10) { !p.process.isRunning })
         #expect(p.process.terminationStatus != 0)
         #expect(p.log.contains(message), "\(p.log)")

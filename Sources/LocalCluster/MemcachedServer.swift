@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A real memcached on a free 127.0.0.1 port, started by the test and stopped by PID.
+/// A real memcached on a free 127.0.0.1 port, started here and stopped by PID.
 public final class MemcachedServer: @unchecked Sendable {
     public let port: Int
     public private(set) var process: ManagedProcess
@@ -26,7 +26,7 @@ public final class MemcachedServer: @unchecked Sendable {
                 p.killNow()
             } catch { lastError = error }
         }
-        throw lastError ?? TestSupportError("memcached did not start (is it installed? `make test` installs it)")
+        throw lastError ?? LocalClusterError("memcached did not start (is it installed? `make deps` installs it)")
     }
 
     private static func launch(port: Int, log: String) throws -> ManagedProcess {
@@ -40,10 +40,11 @@ public final class MemcachedServer: @unchecked Sendable {
     public func restart() throws {
         process.killNow()
         process = try Self.launch(port: port, log: logPath)
-        guard waitUntil(seconds: 5, { Self.answers(port) }) else { throw TestSupportError("memcached restart failed") }
+        guard waitUntil(seconds: 5, { Self.answers(port) }) else { throw LocalClusterError("memcached restart failed") }
     }
 
     public func kill() { process.killNow() }
+    public var isRunning: Bool { process.process.isRunning }
     public func freeze() { process.freeze() }
     public func resume() { process.resume() }
 
@@ -103,7 +104,7 @@ public final class MemcachedServer: @unchecked Sendable {
     }
 }
 
-public struct TestSupportError: Error, CustomStringConvertible {
+public struct LocalClusterError: Error, CustomStringConvertible {
     public var description: String
     public init(_ d: String) { description = d }
 }

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A child process a test starts and always stops by PID (SIGKILL at the latest in deinit).
+/// A child process started here and always stopped by PID (SIGKILL at the latest in deinit).
 public final class ManagedProcess: @unchecked Sendable {
     public let process: Process
     public let logPath: String
@@ -52,7 +52,7 @@ public final class ManagedProcess: @unchecked Sendable {
     deinit { killNow() }
 }
 
-/// A scratch directory for one test, removed at deinit.
+/// A scratch directory, removed at deinit.
 public final class TempDir: @unchecked Sendable {
     public let path: String
     public init(_ prefix: String = "sessionmesh-test") {
