@@ -65,6 +65,17 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
+        .target(
+            name: "GossipNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Library for apps: HTTP/1.1 over the Unix socket with connection reuse.
         .target(
             name: "SessionMeshClient",
@@ -94,6 +105,15 @@ let package = Package(
                 "MemcachedStore", "SessionCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "GossipNIOTests",
+            dependencies: [
+                "GossipNIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
