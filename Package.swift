@@ -107,6 +107,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "SidecarServiceTests", dependencies: ["SidecarService", "TestSupport"]),
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [

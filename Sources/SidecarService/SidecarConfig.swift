@@ -65,8 +65,12 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
+    /// Lines whose first non-blank characters are `//` are comments.
     public static func load(file path: String) throws(ConfigError) -> SidecarConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .init("cannot read config file \(path)") }
+        guard let raw = FileManager.default.contents(atPath: path) else { throw .init("cannot read config file \(path)") }
+        let data = Data(String(decoding: raw, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).hasPrefix("//") ? "" : String($0) }
+            .joined(separator: "\n").utf8)
         do {
             let object = try JSONSerialization.jsonObject(with: data)
             guard let dict = object as? [String: Any] else { throw ConfigError("config file \(path) must hold a JSON object") }

@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import SidecarService
+
+@Suite struct SidecarConfigTests {
+    @Test func fileWithCommentsThenEnvironmentOverride() throws {
+        let dir = TempDir("config")
+        let path = dir.file("c.json")
+        try """
+        {
+          // the nodes
+          "memcached": ["10.0.0.1:11211", "10.0.0.2:11211"],
+          // copies
+          "replicas": 2,
+          "pollTimeoutMs": 100,
+          "keyring": "/etc/k"
+        }
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        var config = try SidecarConfig.load(file: path)
+        #expect(config.memcached == ["10.0.0.1:11211", "10.0.0.2:11211"])
+        #expect(config.pollTimeoutMs == 100 && config.connectTimeoutMs == 250)
+        try config.applyEnvironment(["SESSIONMESH_POLL_TIMEOUT_MS": "50", "SESSIONMESH_MEMCACHED": "a:1, b:2", "SESSIONMESH_SOCKET_MODE": "0600"])
+        #expect(config.pollTimeoutMs == 50 && config.memcached == ["a:1", "b:2"] && config.socketModeValue == 0o600)
+        #expect(config.validate() == nil)
+        #expect(throws: ConfigError.self) { try config.applyEnvironment(["SESSIONMESH_REPLICAS": "two"]) }
+    }
+
+    @Test func unknownKeysAndBadValuesAreRejected() throws {
+        let dir = TempDir("config")
+        try #"{"replica": 2}"#.write(toFile: dir.file("a.json"), atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try SidecarConfig.load(file: dir.file("a.json")) }
+        var c = SidecarConfig()
+        c.keyring = "/k"
+        c.idleTimeout = 100_000
+        #expect(c.validate() == "idleTimeout must not exceed absoluteTimeout")
+    }
+}
