@@ -6,10 +6,12 @@ import SessionCore
 public struct SessionRoutes<Context: RequestContext>: Sendable {
     let manager: SessionManager
     let maxBodyBytes: Int
+    let activity: SessionActivity
 
-    public init(manager: SessionManager, maxBodyBytes: Int) {
+    public init(manager: SessionManager, maxBodyBytes: Int, activity: SessionActivity = SessionActivity()) {
         self.manager = manager
         self.maxBodyBytes = maxBodyBytes
+        self.activity = activity
     }
 
     public func register(on router: Router<Context>) {
@@ -31,12 +33,12 @@ public struct SessionRoutes<Context: RequestContext>: Sendable {
             idleSeconds: try RequestParsing.optionalSeconds(body, "idleTimeout"),
             absoluteSeconds: try RequestParsing.optionalSeconds(body, "absoluteTimeout")
         )
-        return Self.sessionResponse(view, status: .created, location: true)
+        return respond(view, status: .created, location: true)
     }
 
     @Sendable func read(_ request: Request, context: Context) async throws -> Response {
         let view = try await manager.read(try RequestParsing.sessionID(context))
-        return Self.sessionResponse(view, status: .ok)
+        return respond(view, status: .ok)
     }
 
     @Sendable func replace(_ request: Request, context: Context) async throws -> Response {
@@ -47,7 +49,7 @@ public struct SessionRoutes<Context: RequestContext>: Sendable {
         try RequestParsing.requireMediaType(request, ["application/json"])
         let body = try await RequestParsing.jsonObject(request, limit: maxBodyBytes)
         guard let data = body["data"] else { throw SessionError.unprocessable("body must have a \"data\" object") }
-        return Self.sessionResponse(try await manager.replace(id, data: data, ifMatch: version), status: .ok)
+        return respond(try await manager.replace(id, data: data, ifMatch: version), status: .ok)
     }
 
     @Sendable func patch(_ request: Request, context: Context) async throws -> Response {
@@ -55,18 +57,27 @@ public struct SessionRoutes<Context: RequestContext>: Sendable {
         let ifMatch = try RequestParsing.ifMatch(request) ?? nil
         try RequestParsing.requireMediaType(request, ["application/merge-patch+json"])
         let body = try await RequestParsing.jsonObject(request, limit: maxBodyBytes)
-        return Self.sessionResponse(try await manager.patch(id, patch: .object(body), ifMatch: ifMatch), status: .ok)
+        return respond(try await manager.patch(id, patch: .object(body), ifMatch: ifMatch), status: .ok)
     }
 
     @Sendable func delete(_ request: Request, context: Context) async throws -> Response {
         let id = try RequestParsing.sessionID(context)
         try await manager.delete(id, ifMatch: try RequestParsing.ifMatch(request) ?? nil)
+        activity.forget(id)
         return Response(status: .noContent)
     }
 
     @Sendable func rotate(_ request: Request, context: Context) async throws -> Response {
-        let view = try await manager.rotate(try RequestParsing.sessionID(context))
-        return Self.sessionResponse(view, status: .created, location: true)
+        let old = try RequestParsing.sessionID(context)
+        let view = try await manager.rotate(old)
+        activity.forget(old)
+        return respond(view, status: .created, location: true)
+    }
+
+    /// Counts the session as served by this host (Sᵢ) and renders it.
+    private func respond(_ view: SessionView, status: HTTPResponse.Status, location: Bool = false) -> Response {
+        activity.touch(view.id, now: view.record.lastAccessAt)
+        return Self.sessionResponse(view, status: status, location: location)
     }
 
     static func sessionResponse(_ view: SessionView, status: HTTPResponse.Status, location: Bool = false) -> Response {

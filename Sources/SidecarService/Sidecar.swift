@@ -35,11 +35,13 @@ public enum Sidecar {
                                                threadPool: threadPool, logger: logger)
         let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
         let load = LoadCounters()
+        let activity = SessionActivity()
+        let monitor = LoadMonitor(counters: load, activity: activity)
 
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(load: load))
         router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
-        SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes).register(on: router)
+        SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
         OperationsRoutes(
             notReadyReason: { store.hasWriteQuorum ? nil : "fewer live memcached nodes than the write quorum" },
             metricsText: { registry.emitToBuffer() }
@@ -65,7 +67,7 @@ public enum Sidecar {
             logger: logger
         )
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: [.init(service: monitor), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         do {
             try await group.run()
