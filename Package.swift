@@ -65,6 +65,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Pure: load model, deterministic weights, balancing policies, discrete-event simulator.
+        .target(name: "Routing"),
+        // Pick-cost benchmark and the simulator's benchmark tables (release build).
+        .executableTarget(name: "RoutingBench", dependencies: ["Routing"], path: "Benchmarks/RoutingBench"),
         // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
         .target(
             name: "GossipNIO",
@@ -107,6 +111,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "SidecarServiceTests", dependencies: ["SidecarService", "TestSupport"]),
         .testTarget(
             name: "GossipNIOTests",
