@@ -94,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "sessionmesh",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster",
+                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster", "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
