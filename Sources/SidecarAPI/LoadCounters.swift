@@ -15,14 +15,19 @@ public final class LoadCounters: Sendable {
 
     public init(alpha: Double = 0.1) { self.alpha = alpha }
 
-    public func begin() { state.withLock { $0.inFlight += 1 } }
+    /// Returns the number in flight, this one included.
+    @discardableResult
+    public func begin() -> Int { state.withLock { $0.inFlight += 1; return $0.inFlight } }
 
-    public func end(latencyMs: Double, isError: Bool) {
+    /// Returns the number still in flight.
+    @discardableResult
+    public func end(latencyMs: Double, isError: Bool) -> Int {
         state.withLock { s in
             s.inFlight -= 1
             s.requests += 1
             if isError { s.errors += 1 }
             s.latencyEWMAms = s.requests == 1 ? latencyMs : s.latencyEWMAms + alpha * (latencyMs - s.latencyEWMAms)
+            return s.inFlight
         }
     }
 

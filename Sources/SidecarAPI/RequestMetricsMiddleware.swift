@@ -7,11 +7,12 @@ import Synchronization
 /// this host's `LoadCounters`.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let load: LoadCounters
+    let inFlight = Gauge(label: "sessionmesh_http_requests_in_flight")
     public init(load: LoadCounters) { self.load = load }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        load.begin()
+        inFlight.record(load.begin())
         var status = 500
         defer {
             let elapsed = ContinuousClock.now - start
@@ -21,7 +22,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
             Timer(label: "sessionmesh_http_request_duration_seconds", dimensions: [("route", route), ("method", request.method.rawValue)])
                 .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-            load.end(latencyMs: ms, isError: status >= 500)
+            inFlight.record(load.end(latencyMs: ms, isError: status >= 500))
         }
         do {
             let response = try await next(request, context)

@@ -6,10 +6,12 @@ import TestSupport
 
 @Suite(.serialized) struct LifecycleTests {
     @Test func sigtermFinishesInFlightRequestsThenExitsCleanly() async throws {
-        let cluster = try SidecarCluster()
+        // Long memcached timeouts, so requests stay in flight for seconds while memcached is frozen.
+        let cluster = try SidecarCluster(extra: ["--poll-timeout-ms", "1500", "--operation-budget-ms", "4000"])
         let client = cluster.clients[0]
+        let probe = SessionMeshClient(socketPath: cluster.sidecars[0].socket, maxConnections: 1)
         let s = try await client.create(Counter(n: 0))
-        // Freeze a node so requests are slow (each waits out a poll timeout) while SIGTERM arrives.
+        // Freeze the session's nodes so requests are slow while SIGTERM arrives.
         cluster.memcached[0].freeze()
         cluster.memcached[1].freeze()
         let results = StatusLog()
@@ -23,8 +25,17 @@ import TestSupport
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Wait until all 20 are inside the sidecar (the metrics call itself counts as one more).
+        var inFlight = 0
+        for _ in 0..<200 where inFlight < 21 {
+            let metrics = String(decoding: try await probe.send(.GET, "/metrics").body, as: UTF8.self)
+            inFlight = metrics.split(separator: "\n").first { $0.hasPrefix("sessionmesh_http_requests_in_flight ") }
+                .flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+            if inFlight < 21 { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(inFlight == 21)
         cluster.sidecars[0].process.signal(SIGTERM)
+        try await Task.sleep(for: .milliseconds(200))
         cluster.memcached[0].resume()
         cluster.memcached[1].resume()
         await load.value
