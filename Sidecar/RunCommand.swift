@@ -32,6 +32,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Default and maximum absolute session lifetime, seconds. Default 28800.") var absoluteTimeout: Int?
     @Option(help: "Largest request body, bytes. Default 262144.") var maxBodyBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
+    @Option(help: "Node name in the gossip mesh. Default: the host name.") var nodeName: String?
+    @Option(help: "Gossip UDP+TCP bind address HOST:PORT (memberlist/serf compatible). Unset: gossip off.") var gossipBind: String?
+    @Option(help: "Gossip address advertised to peers, when it differs from --gossip-bind.") var gossipAdvertise: String?
+    @Option(help: "Seed to join at start, HOST:PORT (repeatable; a serf agent works too).") var join: [String] = []
+    @Option(help: "Gossip keyring file (serf keyring JSON, or one base64 key per line; first = primary).") var gossipKeyring: String?
+    @Option(help: "Address of the app beside this sidecar, HOST:PORT, advertised to the mesh.") var appAddress: String?
+    @Option(help: "HAProxy agent-check responder HOST:PORT (answers up N% / drain / down).") var agentCheckBind: String?
+    @Option(help: "Write an nginx upstream block with the mesh weights to this file.") var nginxUpstreamFile: String?
+    @Option(help: "Command to run when the nginx file changes, e.g. 'nginx -s reload'.") var nginxReloadCommand: String?
+    @Option(help: "Upstream name in the nginx file. Default sessionmesh_apps.") var nginxUpstreamName: String?
+    @Option(help: "On SIGTERM, answer 'drain' for this long before closing the API, ms. Default 0.") var drainDelayMs: Int?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -56,6 +67,17 @@ struct RunCommand: AsyncParsableCommand {
         if let v = absoluteTimeout { settings.absoluteTimeout = v }
         if let v = maxBodyBytes { settings.maxBodyBytes = v }
         if let v = logLevel { settings.logLevel = v }
+        if let v = nodeName { settings.nodeName = v }
+        if let v = gossipBind { settings.gossipBind = v }
+        if let v = gossipAdvertise { settings.gossipAdvertise = v }
+        if !join.isEmpty { settings.join = join }
+        if let v = gossipKeyring { settings.gossipKeyring = v }
+        if let v = appAddress { settings.appAddress = v }
+        if let v = agentCheckBind { settings.agentCheckBind = v }
+        if let v = nginxUpstreamFile { settings.nginxUpstreamFile = v }
+        if let v = nginxReloadCommand { settings.nginxReloadCommand = v }
+        if let v = nginxUpstreamName { settings.nginxUpstreamName = v }
+        if let v = drainDelayMs { settings.drainDelayMs = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

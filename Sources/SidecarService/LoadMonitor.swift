@@ -19,6 +19,23 @@ public struct HostLoad: Sendable, Equatable, Codable {
     public var requestRate: Double
     /// When it was taken, ms since the epoch.
     public var timestamp: Int64
+    /// When this sidecar started, ms since the epoch (for slow start of new hosts).
+    public var startedAt: Int64
+    /// True while the sidecar shuts down: routing sends it nothing new.
+    public var draining: Bool
+
+    public init(inFlight: Int, latencyMs: Double, sessions: Int, cpu: Double, errorRate: Double, requestRate: Double,
+                timestamp: Int64, startedAt: Int64 = 0, draining: Bool = false) {
+        self.inFlight = inFlight
+        self.latencyMs = latencyMs
+        self.sessions = sessions
+        self.cpu = cpu
+        self.errorRate = errorRate
+        self.requestRate = requestRate
+        self.timestamp = timestamp
+        self.startedAt = startedAt
+        self.draining = draining
+    }
 
     public static let idle = HostLoad(inFlight: 0, latencyMs: 0, sessions: 0, cpu: 0, errorRate: 0, requestRate: 0, timestamp: 0)
 }
@@ -28,13 +45,17 @@ public final class LoadMonitor: Service, Sendable {
     private let counters: LoadCounters
     private let activity: SessionActivity
     private let interval: Duration
+    private let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
+    private let isDraining: @Sendable () -> Bool
     private let state = Mutex<(load: HostLoad, cpu: CPUUsage?, requests: UInt64, errors: UInt64, at: ContinuousClock.Instant?)>(
         (.idle, nil, 0, 0, nil))
 
-    public init(counters: LoadCounters, activity: SessionActivity, interval: Duration = .milliseconds(500)) {
+    public init(counters: LoadCounters, activity: SessionActivity, interval: Duration = .milliseconds(500),
+                isDraining: @escaping @Sendable () -> Bool = { false }) {
         self.counters = counters
         self.activity = activity
         self.interval = interval
+        self.isDraining = isDraining
     }
 
     public var latest: HostLoad { state.withLock { $0.load } }
@@ -63,7 +84,8 @@ public final class LoadMonitor: Service, Sendable {
             s.load = HostLoad(
                 inFlight: snapshot.inFlight, latencyMs: snapshot.latencyEWMAms, sessions: sessions, cpu: cpu,
                 errorRate: dRequests > 0 ? Double(dErrors) / Double(dRequests) : 0,
-                requestRate: seconds > 0 ? Double(dRequests) / seconds : 0, timestamp: wall)
+                requestRate: seconds > 0 ? Double(dRequests) / seconds : 0, timestamp: wall,
+                startedAt: startedAt, draining: isDraining())
             s.cpu = cpuNow ?? s.cpu
             s.requests = snapshot.requests
             s.errors = snapshot.errors

@@ -36,12 +36,36 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var maxBodyBytes: Int = 256 * 1024
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// This node's name in the mesh (default: the host name).
+    public var nodeName: String?
+    /// Gossip UDP+TCP address, `host:port`; unset = gossip off.
+    public var gossipBind: String?
+    /// Address peers should use for this node, when it differs from gossipBind (e.g. bind 0.0.0.0).
+    public var gossipAdvertise: String?
+    /// Seeds to join at start, `host:port` each.
+    public var join: [String] = []
+    /// Gossip keyring (serf's JSON array of base64 keys, or one base64 key per line; first = primary).
+    public var gossipKeyring: String?
+    /// The app beside this sidecar, `host:port`, advertised to the mesh (tag `app`).
+    public var appAddress: String?
+    /// HAProxy agent-check responder, `host:port`; unset = off.
+    public var agentCheckBind: String?
+    /// Write the nginx `upstream` block with the mesh weights to this file; unset = off.
+    public var nginxUpstreamFile: String?
+    /// Command run when the nginx file changes, e.g. `nginx -s reload`.
+    public var nginxReloadCommand: String?
+    /// Upstream name in the nginx file.
+    public var nginxUpstreamName: String = "sessionmesh_apps"
+    /// On SIGTERM, report `drain` this long before the API stops accepting, ms.
+    public var drainDelayMs: Int = 0
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
-             retryIntervalMs, operationBudgetMs, storeThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel
+             retryIntervalMs, operationBudgetMs, storeThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
+             nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
+             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,6 +86,17 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         absoluteTimeout = try c.decodeIfPresent(Int.self, forKey: .absoluteTimeout) ?? d.absoluteTimeout
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
+        nodeName = try c.decodeIfPresent(String.self, forKey: .nodeName)
+        gossipBind = try c.decodeIfPresent(String.self, forKey: .gossipBind)
+        gossipAdvertise = try c.decodeIfPresent(String.self, forKey: .gossipAdvertise)
+        join = try c.decodeIfPresent([String].self, forKey: .join) ?? []
+        gossipKeyring = try c.decodeIfPresent(String.self, forKey: .gossipKeyring)
+        appAddress = try c.decodeIfPresent(String.self, forKey: .appAddress)
+        agentCheckBind = try c.decodeIfPresent(String.self, forKey: .agentCheckBind)
+        nginxUpstreamFile = try c.decodeIfPresent(String.self, forKey: .nginxUpstreamFile)
+        nginxReloadCommand = try c.decodeIfPresent(String.self, forKey: .nginxReloadCommand)
+        nginxUpstreamName = try c.decodeIfPresent(String.self, forKey: .nginxUpstreamName) ?? d.nginxUpstreamName
+        drainDelayMs = try c.decodeIfPresent(Int.self, forKey: .drainDelayMs) ?? d.drainDelayMs
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -115,7 +150,30 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = try int(.absoluteTimeout) { absoluteTimeout = v }
         if let v = try int(.maxBodyBytes) { maxBodyBytes = v }
         if let v = value(.logLevel) { logLevel = v }
+        if let v = value(.nodeName) { nodeName = v }
+        if let v = value(.gossipBind) { gossipBind = v }
+        if let v = value(.gossipAdvertise) { gossipAdvertise = v }
+        if let v = value(.join) { join = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let v = value(.gossipKeyring) { gossipKeyring = v }
+        if let v = value(.appAddress) { appAddress = v }
+        if let v = value(.agentCheckBind) { agentCheckBind = v }
+        if let v = value(.nginxUpstreamFile) { nginxUpstreamFile = v }
+        if let v = value(.nginxReloadCommand) { nginxReloadCommand = v }
+        if let v = value(.nginxUpstreamName) { nginxUpstreamName = v }
+        if let v = try int(.drainDelayMs) { drainDelayMs = v }
     }
+
+    /// `host:port` split, for the gossip, agent and app addresses.
+    public static func hostPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port), colon != text.startIndex else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    /// The node name: configured, else the host name.
+    public var resolvedNodeName: String { nodeName ?? ProcessInfo.processInfo.hostName }
 
     public var storeConfig: MemcachedStoreConfig {
         MemcachedStoreConfig(nodes: memcached, replicas: replicas, writeQuorum: writeQuorum, connectTimeoutMs: connectTimeoutMs,
@@ -143,6 +201,14 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if idleTimeout > absoluteTimeout { return "idleTimeout must not exceed absoluteTimeout" }
         if maxBodyBytes < 1024 { return "maxBodyBytes must be at least 1024" }
         if Logger.Level(rawValue: logLevel) == nil { return "unknown logLevel '\(logLevel)'" }
+        for (name, value) in [("gossipBind", gossipBind), ("gossipAdvertise", gossipAdvertise), ("appAddress", appAddress),
+                              ("agentCheckBind", agentCheckBind)] {
+            if let value, Self.hostPort(value) == nil { return "\(name) must be HOST:PORT, got '\(value)'" }
+        }
+        for seed in join where Self.hostPort(seed) == nil { return "join address must be HOST:PORT, got '\(seed)'" }
+        if !join.isEmpty && gossipBind == nil { return "join needs gossipBind (--gossip-bind HOST:PORT)" }
+        if let name = nodeName, name.isEmpty || name.utf8.count > 128 { return "nodeName must be 1 to 128 bytes" }
+        if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
         return storeConfig.validate()
     }
 }
