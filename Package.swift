@@ -57,7 +57,8 @@ let package = Package(
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarAPI",
+                "SessionCore", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -69,6 +70,8 @@ let package = Package(
         .target(name: "Routing"),
         // Pick-cost benchmark and the simulator's benchmark tables (release build).
         .executableTarget(name: "RoutingBench", dependencies: ["Routing"], path: "Benchmarks/RoutingBench"),
+        // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine, simulator.
+        .target(name: "Gossip"),
         // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
         .target(
             name: "GossipNIO",

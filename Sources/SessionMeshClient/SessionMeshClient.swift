@@ -86,7 +86,8 @@ public final class SessionMeshClient: Sendable {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
         head.headers.add(name: "Host", value: "sessionmesh")
         for (name, value) in headers { head.headers.add(name: name, value: value) }
-        if let body { head.headers.add(name: "Content-Length", value: String(body.count)) }
+        // Always a Content-Length (0 without a body): NIO would otherwise send a bodiless POST chunked.
+        head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
         let timeout = self.timeout
         return try await pool.withConnection { channel in
             let promise = channel.eventLoop.makePromise(of: SidecarHTTPResponse.self)

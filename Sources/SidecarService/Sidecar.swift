@@ -1,4 +1,5 @@
 import Foundation
+import GossipNIO
 import Hummingbird
 import Logging
 import MemcachedStore
@@ -36,14 +37,20 @@ public enum Sidecar {
         let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
         let load = LoadCounters()
         let activity = SessionActivity()
-        let monitor = LoadMonitor(counters: load, activity: activity)
+        let drain = DrainSignal(delay: .milliseconds(config.drainDelayMs))
+        let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining })
+        let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger)
 
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(load: load))
         router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
         SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
         OperationsRoutes(
-            notReadyReason: { store.hasWriteQuorum ? nil : "fewer live memcached nodes than the write quorum" },
+            notReadyReason: {
+                if !store.hasWriteQuorum { return "fewer live memcached nodes than the write quorum" }
+                if !directory.isJoined { return "not joined to the gossip mesh yet" }
+                return nil
+            },
             metricsText: { registry.emitToBuffer() }
         ).register(on: router)
 
@@ -66,8 +73,13 @@ public enum Sidecar {
             },
             logger: logger
         )
+        // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: monitor)]
+        if let mesh { services.append(.init(service: mesh)) }
+        services.append(.init(service: app))
+        services.append(.init(service: drain))
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: monitor), .init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         do {
             try await group.run()
@@ -79,5 +91,26 @@ public enum Sidecar {
         try? await threadPool.shutdownGracefully()
         unlink(socketPath)
         logger.notice("sessionmesh stopped")
+    }
+
+    /// The gossip mesh when `gossipBind` is set; otherwise a view of this node alone.
+    static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger) throws -> (any MeshDirectory, MeshService?) {
+        var tags = ["role": "sessionmesh"]
+        if let app = config.appAddress { tags["app"] = app }
+        guard let bind = config.gossipBind.flatMap(SidecarConfig.hostPort) else {
+            return (LocalOnlyDirectory(name: config.resolvedNodeName, tags: tags, load: { monitor.latest }), nil)
+        }
+        var keyring: GossipKeyring?
+        if let path = config.gossipKeyring {
+            do { keyring = try GossipKeyring.load(file: path) } catch {
+                throw ConfigError("gossip keyring \(path): \(error)")
+            }
+        }
+        let settings = MeshService.Settings(
+            name: config.resolvedNodeName, bindHost: bind.host, bindPort: bind.port,
+            advertise: config.gossipAdvertise.flatMap(SidecarConfig.hostPort),
+            seeds: config.join.compactMap(SidecarConfig.hostPort), keyring: keyring, tags: tags)
+        let mesh = MeshService(settings: settings, logger: logger, load: { monitor.latest })
+        return (mesh, mesh)
     }
 }

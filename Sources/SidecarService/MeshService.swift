@@ -1,0 +1,324 @@
+import Foundation
+import Gossip
+import GossipNIO
+import Logging
+import Metrics
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// The gossip mesh of one sidecar: the pure `GossipNode` (SWIM/Lifeguard, memberlist wire)
+/// driven over `GossipTransport` (UDP+TCP on one port, serf keyring).
+///
+/// - Joins its seeds at start and retries with backoff until it has a peer.
+/// - Publishes this host's load every gossip round (`LoadReportCodec`, as a load digest user
+///   message) and, at a bounded rate, a summary as Serf tags in its Meta (`serf members` shows it).
+/// - Keeps each peer's latest report (never summed); reports expire.
+/// - On graceful shutdown: serf leave intent, then dead-for-self, so peers show `left`.
+public final class MeshService: Service, MeshDirectory, Sendable {
+    public struct Settings: Sendable {
+        public var name: String
+        public var bindHost: String
+        public var bindPort: Int
+        public var advertise: (host: String, port: Int)?
+        public var seeds: [(host: String, port: Int)]
+        public var keyring: GossipKeyring?
+        public var tags: [String: String]
+        /// How often the load summary in the Serf tags may change.
+        public var metaUpdateInterval: Duration = .seconds(5)
+        /// Reports older than this are dropped from the view.
+        public var loadExpiry: Duration = .seconds(10)
+        public var gossip: GossipConfig = .lan
+
+        public init(name: String, bindHost: String, bindPort: Int, advertise: (host: String, port: Int)? = nil,
+                    seeds: [(host: String, port: Int)], keyring: GossipKeyring?, tags: [String: String]) {
+            self.name = name
+            self.bindHost = bindHost
+            self.bindPort = bindPort
+            self.advertise = advertise
+            self.seeds = seeds
+            self.keyring = keyring
+            self.tags = tags
+            // A sidecar's SIGTERM should show `left` on peers within a second, like `serf leave`.
+            gossip.leavePropagateDelay = 200 * GossipConfig.millisecond
+        }
+    }
+
+    private struct Peers {
+        var loads: [String: HostLoad] = [:]
+        var joined = false
+    }
+
+    private let settings: Settings
+    private let load: @Sendable () -> HostLoad
+    private let logger: Logger
+    private let transport: GossipTransport
+    private let node: Mutex<GossipNode?> = Mutex(nil)
+    private let peers = Mutex(Peers())
+    private let epoch = ContinuousClock.now
+    private let membersGauge = [
+        "alive": Gauge(label: "sessionmesh_gossip_members", dimensions: [("state", "alive")]),
+        "suspect": Gauge(label: "sessionmesh_gossip_members", dimensions: [("state", "suspect")]),
+        "dead": Gauge(label: "sessionmesh_gossip_members", dimensions: [("state", "dead")]),
+        "left": Gauge(label: "sessionmesh_gossip_members", dimensions: [("state", "left")]),
+    ]
+    private let memberEvents = Counter(label: "sessionmesh_gossip_member_changes_total")
+
+    public init(settings: Settings, logger: Logger, load: @escaping @Sendable () -> HostLoad) {
+        self.settings = settings
+        self.logger = logger
+        self.load = load
+        var config = GossipTransportConfig()
+        config.host = settings.bindHost
+        config.port = settings.bindPort
+        config.keyring = settings.keyring
+        transport = GossipTransport(config: config, logger: logger)
+    }
+
+    // MARK: MeshDirectory
+
+    public var isJoined: Bool { settings.seeds.isEmpty || peers.withLock { $0.joined } }
+
+    public func members() -> [MeshMember] {
+        let snapshot = node.withLock { $0?.members } ?? []
+        let loads = peers.withLock { $0.loads }
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let expiry = Int64(settings.loadExpiry.components.seconds * 1000)
+        return snapshot.map { m in
+            let isLocal = m.name == settings.name
+            var report = isLocal ? load() : loads[m.name]
+            if let r = report, nowMs - r.timestamp > expiry { report = nil }
+            return MeshMember(
+                name: m.name, address: "\(m.address)", status: MeshMember.Status(rawValue: m.serfStatus) ?? Self.status(m.status),
+                incarnation: m.incarnation, tags: m.tags ?? [:], load: report,
+                loadAge: report.map { Double(nowMs - $0.timestamp) / 1000 }, isLocal: isLocal)
+        }
+    }
+
+    private static func status(_ s: MemberStatus) -> MeshMember.Status {
+        switch s {
+        case .alive: .alive
+        case .suspect: .suspect
+        case .dead: .dead
+        case .left: .left
+        }
+    }
+
+    /// The bound gossip address (after `run` started).
+    public var boundAddress: SocketAddress? { transport.localAddress }
+
+    // MARK: Service
+
+    public func run() async throws {
+        let bound = try await transport.bind()
+        let advertised = settings.advertise ?? (settings.bindHost, bound.port ?? settings.bindPort)
+        guard let address = Self.gossipAddress(host: advertised.host, port: advertised.port) else {
+            throw MeshError("cannot advertise \(advertised.host):\(advertised.port): not an IP address")
+        }
+        let meta = try Self.meta(settings.tags)
+        node.withLock {
+            $0 = GossipNode(config: settings.gossip, name: settings.name, address: address, meta: meta, now: now(),
+                            seed: UInt64.random(in: 1...UInt64.max))
+        }
+        transport.setStreamHandler { [weak self] bytes, from in await self?.handleStream(bytes, from: from) }
+        logger.notice("gossip mesh listening", metadata: ["bind": "\(bound)", "advertise": "\(address)", "node": "\(settings.name)"])
+
+        // The transport must outlive our graceful shutdown (the leave goes out through it),
+        // so it runs detached from the group's shutdown signal and is cancelled after the leave.
+        let transport = self.transport
+        let transportTask = Task.detached { try await transport.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.receiveLoop() }
+            group.addTask { await self.timerLoop() }
+            group.addTask { await self.joinLoop() }
+            try? await gracefulShutdown()
+            await self.leave()
+            group.cancelAll()
+        }
+        transportTask.cancel()
+        _ = try? await transportTask.value
+    }
+
+    // MARK: Loops
+
+    private func receiveLoop() async {
+        for await packet in transport.packets {
+            guard let from = Self.gossipAddress(packet.from) else { continue }
+            let effects = node.withLock { $0?.receivePacket(packet.bytes, from: from, now: now()) ?? [] }
+            await execute(effects)
+        }
+    }
+
+    private func timerLoop() async {
+        var nextLoad = ContinuousClock.now
+        var nextMeta = ContinuousClock.now + settings.metaUpdateInterval
+        var lastSummary = ""
+        while !Task.isCancelled {
+            let t = now()
+            if ContinuousClock.now >= nextLoad {
+                let payload = LoadReportCodec.encode(load())
+                node.withLock { $0?.setLocalLoad(payload, now: t) }
+                nextLoad = ContinuousClock.now + .milliseconds(Int(settings.gossip.gossipInterval / GossipConfig.millisecond))
+            }
+            if ContinuousClock.now >= nextMeta {
+                nextMeta = ContinuousClock.now + settings.metaUpdateInterval
+                let summary = Self.loadSummary(load())
+                if summary != lastSummary, let meta = try? Self.meta(settings.tags.merging(["load": summary]) { $1 }) {
+                    lastSummary = summary
+                    await execute(node.withLock { $0?.updateMeta(meta, now: t) ?? [] })
+                }
+            }
+            let effects = node.withLock { $0?.tick(now: t) ?? [] }
+            await execute(effects)
+            let deadline = node.withLock { $0?.nextDeadline } ?? (t + 50 * GossipConfig.millisecond)
+            let wait = max(1 * GossipConfig.millisecond, min(deadline - now(), 50 * GossipConfig.millisecond))
+            try? await Task.sleep(for: .nanoseconds(wait))
+        }
+    }
+
+    /// Joins the seeds; retries with exponential backoff (1 s … 30 s) until a peer is known.
+    private func joinLoop() async {
+        guard !settings.seeds.isEmpty else { return }
+        var backoff = Duration.seconds(1)
+        while !Task.isCancelled {
+            let seeds = settings.seeds.compactMap { Self.gossipAddress(host: $0.host, port: $0.port) }
+            await execute(node.withLock { $0?.join(seeds: seeds, now: now()) ?? [] })
+            try? await Task.sleep(for: .milliseconds(500))
+            if (node.withLock { $0?.members.count ?? 0 }) > 1 {
+                peers.withLock { $0.joined = true }
+                logger.notice("joined the mesh", metadata: ["members": "\(node.withLock { $0?.members.count ?? 0 })"])
+                return
+            }
+            logger.warning("join failed; retrying", metadata: ["seeds": "\(settings.seeds.map { "\($0.host):\($0.port)" })", "backoff": "\(backoff)"])
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(30))
+        }
+    }
+
+    /// Serf leave intent, then dead-for-self once it has spread; waits (bounded) until gossiped.
+    private func leave() async {
+        await execute(node.withLock { $0?.leave(now: now()) ?? [] })
+        let deadline = ContinuousClock.now + .milliseconds(1500)
+        while ContinuousClock.now < deadline {
+            if node.withLock({ $0?.isLeaveComplete ?? true }) { break }
+            await execute(node.withLock { $0?.tick(now: now()) ?? [] })
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        logger.notice("left the mesh")
+    }
+
+    // MARK: Effects
+
+    private func execute(_ effects: [GossipEffect]) async {
+        for effect in effects {
+            switch effect {
+            case .sendPacket(let bytes, let to):
+                guard let address = Self.socketAddress(to) else { continue }
+                do { try await transport.send(bytes, to: address) } catch {
+                    logger.debug("gossip send failed", metadata: ["to": "\(to)", "error": "\(error)"])
+                }
+            case .openStream(let request):
+                Task { await self.stream(request) }
+            case .memberChanged(let member):
+                memberEvents.increment()
+                logger.info("member changed", metadata: ["node": "\(member.name)", "status": "\(member.serfStatus)", "address": "\(member.address)"])
+                if member.isDeadOrLeft { _ = peers.withLock { $0.loads.removeValue(forKey: member.name) } }
+                updateMemberGauges()
+            case .userMessage:
+                break  // serf user events and queries are not used by the sidecar
+            case .loadReport(let origin, _, let payload):
+                guard origin != settings.name else { continue }
+                if let report = LoadReportCodec.decode(payload) {
+                    peers.withLock { $0.loads[origin] = report }
+                } else {
+                    logger.debug("undecodable load report dropped", metadata: ["origin": "\(origin)"])
+                }
+            }
+        }
+    }
+
+    private func stream(_ request: StreamRequest) async {
+        guard let address = Self.socketAddress(request.to) else {
+            await execute(node.withLock { $0?.streamFailed(id: request.id, now: now()) ?? [] })
+            return
+        }
+        do {
+            let reply = try await transport.exchange(to: address, bytes: request.bytes, timeout: .nanoseconds(request.timeout))
+            guard let (message, _) = try StreamCodec.decode(reply) else { throw MeshError("truncated stream reply") }
+            await execute(node.withLock { $0?.receiveStreamReply(id: request.id, message, now: now()) ?? [] })
+        } catch {
+            logger.debug("gossip stream failed", metadata: ["to": "\(request.to)", "error": "\(error)"])
+            await execute(node.withLock { $0?.streamFailed(id: request.id, now: now()) ?? [] })
+        }
+    }
+
+    private func handleStream(_ bytes: [UInt8], from: SocketAddress?) async -> [UInt8]? {
+        guard let from = from.flatMap(Self.gossipAddress) else { return nil }
+        do {
+            guard let (message, _) = try StreamCodec.decode(bytes) else { return nil }
+            let (reply, effects) = node.withLock { n -> ([UInt8]?, [GossipEffect]) in
+                guard n != nil else { return (nil, []) }
+                return n!.receiveStream(message, from: from, now: now())
+            }
+            await execute(effects)
+            return reply
+        } catch {
+            logger.info("malformed gossip stream dropped", metadata: ["from": "\(from)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func updateMemberGauges() {
+        let members = node.withLock { $0?.members } ?? []
+        for (state, gauge) in membersGauge {
+            gauge.record(members.filter { $0.serfStatus == state }.count)
+        }
+    }
+
+    // MARK: Helpers
+
+    private func now() -> Int64 {
+        let d = ContinuousClock.now - epoch
+        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+
+    static func meta(_ tags: [String: String]) throws -> [UInt8] {
+        do { return try SerfTags.encode(tags) } catch { throw MeshError("serf tags do not fit in 512 bytes of Meta: \(error)") }
+    }
+
+    /// `if=3 lat=1.2ms s=40 cpu=12% err=0%`: what `serf members` shows in the `load` tag.
+    static func loadSummary(_ l: HostLoad) -> String {
+        "if=\(l.inFlight) lat=\(String(format: "%.1f", l.latencyMs))ms s=\(l.sessions) cpu=\(Int(l.cpu * 100))% err=\(Int(l.errorRate * 100))%"
+    }
+
+    static func gossipAddress(host: String, port: Int) -> GossipAddress? {
+        guard let a = try? SocketAddress(ipAddress: host, port: port) else { return nil }
+        return gossipAddress(a)
+    }
+
+    static func gossipAddress(_ a: SocketAddress) -> GossipAddress? {
+        switch a {
+        case .v4(let v4):
+            let ip = v4.address.sin_addr.s_addr.bigEndian
+            return GossipAddress(ip: [UInt8(ip >> 24), UInt8(ip >> 16 & 0xff), UInt8(ip >> 8 & 0xff), UInt8(ip & 0xff)],
+                                 port: UInt16(a.port ?? 0))
+        case .v6(let v6):
+            let ip = withUnsafeBytes(of: v6.address.sin6_addr) { Array($0) }
+            return GossipAddress(ip: ip, port: UInt16(a.port ?? 0))
+        default:
+            return nil
+        }
+    }
+
+    static func socketAddress(_ a: GossipAddress) -> SocketAddress? {
+        if a.ip.count == 4 { return try? SocketAddress(ipAddress: a.ip.map(String.init).joined(separator: "."), port: Int(a.port)) }
+        let text = "\(a)"
+        guard let close = text.lastIndex(of: "]") else { return nil }
+        return try? SocketAddress(ipAddress: String(text[text.index(after: text.startIndex)..<close]), port: Int(a.port))
+    }
+}
+
+public struct MeshError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
