@@ -1,10 +1,10 @@
 # SessionMesh — quick start: `make test`, `make demo`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench clean
+.PHONY: deps build release test demo bench docker-check clean
 
 # Installs what the build and tests need when it is missing (Debian/Ubuntu).
 deps:
@@ -31,6 +31,10 @@ demo: build
 
 bench: release
 	./.build/release/sessionmesh bench
+
+# Checks docker/ and deploy/ without a container engine (installs docker-compose and hadolint if missing).
+docker-check:
+	scripts/check-docker.sh --install
 
 clean:
 	rm -rf .build .build-*

@@ -105,6 +105,13 @@ let package = Package(
         ),
         // Shared by the tests: real memcached and sidecar processes on loopback.
         .target(name: "TestSupport", dependencies: ["LocalCluster"], path: "Tests/TestSupport"),
+        // Example payment app on the client library (run by ExamplesTests against a live cluster).
+        .executableTarget(
+            name: "PaymentApp",
+            dependencies: ["SessionMeshClient", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Examples/PaymentApp"
+        ),
+        .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
         .testTarget(
             name: "MemcachedStoreTests",
