@@ -63,6 +63,18 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         "left": Gauge(label: "sessionmesh_gossip_members", dimensions: [("state", "left")]),
     ]
     private let memberEvents = Counter(label: "sessionmesh_gossip_member_changes_total")
+    private let probes = Counter(label: "sessionmesh_gossip_probes_total")
+    private let suspicionsTotal = Counter(label: "sessionmesh_gossip_suspicions_total")
+    private let suspicionsNow = Gauge(label: "sessionmesh_gossip_suspicions")
+    private let traffic = [
+        "bytes_sent": Counter(label: "sessionmesh_gossip_bytes_sent_total"),
+        "bytes_received": Counter(label: "sessionmesh_gossip_bytes_received_total"),
+        "packets_sent": Counter(label: "sessionmesh_gossip_packets_sent_total"),
+        "packets_received": Counter(label: "sessionmesh_gossip_packets_received_total"),
+        "packet_errors": Counter(label: "sessionmesh_gossip_packet_errors_total"),
+        "refutations": Counter(label: "sessionmesh_gossip_refutations_total"),
+    ]
+    private let lastStats = Mutex<GossipStats?>(nil)
 
     public init(settings: Settings, logger: Logger, load: @escaping @Sendable () -> HostLoad) {
         self.settings = settings
@@ -170,6 +182,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             }
             let effects = node.withLock { $0?.tick(now: t) ?? [] }
             await execute(effects)
+            exportStats()
             let deadline = node.withLock { $0?.nextDeadline } ?? (t + 50 * GossipConfig.millisecond)
             let wait = max(1 * GossipConfig.millisecond, min(deadline - now(), 50 * GossipConfig.millisecond))
             try? await Task.sleep(for: .nanoseconds(wait))
@@ -213,6 +226,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         for effect in effects {
             switch effect {
             case .sendPacket(let bytes, let to):
+                if bytes.first == 0 { probes.increment() }  // a bare pingMsg is a probe
                 guard let address = Self.socketAddress(to) else { continue }
                 do { try await transport.send(bytes, to: address) } catch {
                     logger.debug("gossip send failed", metadata: ["to": "\(to)", "error": "\(error)"])
@@ -221,6 +235,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
                 Task { await self.stream(request) }
             case .memberChanged(let member):
                 memberEvents.increment()
+                if member.status == .suspect { suspicionsTotal.increment() }
                 logger.info("member changed", metadata: ["node": "\(member.name)", "status": "\(member.serfStatus)", "address": "\(member.address)"])
                 if member.isDeadOrLeft { _ = peers.withLock { $0.loads.removeValue(forKey: member.name) } }
                 updateMemberGauges()
@@ -266,6 +281,17 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             logger.info("malformed gossip stream dropped", metadata: ["from": "\(from)", "error": "\(error)"])
             return nil
         }
+    }
+
+    /// Mirrors the node's traffic counters into metrics (by delta since the last export).
+    private func exportStats() {
+        guard let (stats, suspected) = node.withLock({ n in n.map { ($0.stats, $0.suspicions.count) } }) else { return }
+        guard let last = lastStats.withLock({ l in defer { l = stats }; return l }) else { return }
+        let deltas = [("bytes_sent", stats.bytesSent - last.bytesSent), ("bytes_received", stats.bytesReceived - last.bytesReceived),
+                      ("packets_sent", stats.packetsSent - last.packetsSent), ("packets_received", stats.packetsReceived - last.packetsReceived),
+                      ("packet_errors", stats.packetErrors - last.packetErrors), ("refutations", stats.refutations - last.refutations)]
+        for (name, delta) in deltas where delta > 0 { traffic[name]?.increment(by: delta) }
+        suspicionsNow.record(suspected)
     }
 
     private func updateMemberGauges() {

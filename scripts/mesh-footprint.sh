@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Idle footprint of a sidecar in a 10-node loopback mesh: RSS, CPU share, gossip bytes/s.
+# Also measures 3 serf agents the same way for comparison. Usage: scripts/mesh-footprint.sh [seconds] [binary]
+set -euo pipefail
+SECONDS_TO_MEASURE=${1:-30}
+BIN=${2:-.build/release/sessionmesh}
+N=10
+[ -x "$BIN" ] || { echo "build first: swift build -c release --product sessionmesh"; exit 1; }
+DIR=$(mktemp -d /tmp/sessionmesh-footprint.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+MC=$(free_port)
+memcached -u "$(id -un)" -l 127.0.0.1 -p "$MC" -U 0 -m 64 & PIDS+=($!)
+"$BIN" keygen > "$DIR/keyring"
+SEED=""
+for i in $(seq 1 $N); do
+  GP=$(free_port)
+  args=(run --socket "$DIR/s$i.sock" --memcached "127.0.0.1:$MC" --replicas 1 --keyring "$DIR/keyring"
+        --node-name "side$i" --gossip-bind "127.0.0.1:$GP" --log-level warning)
+  [ -n "$SEED" ] && args+=(--join "$SEED")
+  "$BIN" "${args[@]}" 2>"$DIR/s$i.log" & PIDS+=($!)
+  [ -z "$SEED" ] && SEED="127.0.0.1:$GP"
+  sleep 0.3
+done
+sleep 5
+alive=$(curl -s --unix-socket "$DIR/s1.sock" http://x/v1/mesh | python3 -c 'import json,sys; print(sum(1 for m in json.load(sys.stdin)["members"] if m["status"]=="alive"))' 2>/dev/null || echo "?")
+echo "mesh: $N sidecars on loopback, side1 sees $alive alive"
+metric() { curl -s --unix-socket "$DIR/s$1.sock" http://x/metrics | awk -v m="$2" '$1==m {print $2}'; }
+ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+declare -A T0 B0
+for i in $(seq 1 $N); do p=${PIDS[$i]}; T0[$i]=$(ticks "$p"); B0[$i]=$(metric "$i" sessionmesh_gossip_bytes_sent_total); done
+sleep "$SECONDS_TO_MEASURE"
+printf "%-7s %10s %8s %14s\n" node "RSS(MiB)" "CPU(%)" "gossip B/s out"
+for i in $(seq 1 $N); do
+  p=${PIDS[$i]}
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$p/status")
+  cpu=$(python3 -c "print(round(100*($(ticks "$p")-${T0[$i]})/$HZ/$SECONDS_TO_MEASURE,2))")
+  b1=$(metric "$i" sessionmesh_gossip_bytes_sent_total)
+  bps=$(python3 -c "print(round((${b1:-0}-${B0[$i]:-0})/$SECONDS_TO_MEASURE))")
+  printf "%-7s %10.1f %8s %14s\n" "side$i" "$(python3 -c "print($rss/1024)")" "$cpu" "$bps"
+done
+# serf agents, idle, for comparison (3 agents).
+SP=()
+S1=$(free_port); R1=$(free_port)
+serf agent -node=serf1 -bind=127.0.0.1:$S1 -rpc-addr=127.0.0.1:$R1 >/dev/null 2>&1 & PIDS+=($!); SP+=($!)
+for j in 2 3; do S=$(free_port); R=$(free_port); serf agent -node=serf$j -bind=127.0.0.1:$S -rpc-addr=127.0.0.1:$R -join=127.0.0.1:$S1 >/dev/null 2>&1 & PIDS+=($!); SP+=($!); done
+sleep 5
+t0=$(ticks "${SP[0]}"); sleep "$SECONDS_TO_MEASURE"
+rss=$(awk '/VmRSS/ {print $2}' "/proc/${SP[0]}/status")
+echo "serf1 (3 serf agents, idle): RSS $(python3 -c "print(round($rss/1024,1))") MiB, CPU $(python3 -c "print(round(100*($(ticks "${SP[0]}")-$t0)/$HZ/$SECONDS_TO_MEASURE,2))")%"
