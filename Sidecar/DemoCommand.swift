@@ -27,9 +27,13 @@ struct DemoCommand: AsyncParsableCommand {
         let keyring = dir.file("keyring")
         try SessionKeyring.generateKey().write(toFile: keyring, atomically: true, encoding: .utf8)
         var sidecars = [SidecarProcess]()
+        let gossipPorts = (0..<3).map { _ in freeLoopbackPort() }
         for i in 0..<3 {
+            var extra = ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200", "--node-name", "host\(i + 1)",
+                         "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--app-address", "127.0.0.1:\(8081 + i)"]
+            for (j, port) in gossipPorts.enumerated() where j != i { extra += ["--join", "127.0.0.1:\(port)"] }
             sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: memcached.map(\.address), keyring: keyring,
-                                               extra: ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200"]))
+                                               extra: extra))
         }
         let cleanup = Cleanup(memcached: memcached, sidecars: sidecars)
         let interrupt = Interrupt.install { cleanup.run(); Foundation.exit(130) }
