@@ -29,8 +29,9 @@ test: deps
 demo: build
 	./.build/debug/sessionmesh demo
 
-bench: release
-	./.build/release/sessionmesh bench
+# Session path: direct libmemcached vs nutcracker vs the sidecar, 3 interleaved rounds.
+bench: deps
+	scripts/bench-sessions.sh --rounds 3 --duration 10
 
 # Checks docker/ and deploy/ without a container engine (installs docker-compose and hadolint if missing).
 docker-check:

@@ -68,6 +68,16 @@ let package = Package(
         ),
         // Pure: load model, deterministic weights, balancing policies, discrete-event simulator.
         .target(name: "Routing"),
+        // Session-path benchmark: direct libmemcached vs nutcracker vs the sidecar (release build).
+        .executableTarget(
+            name: "SessionBench",
+            dependencies: [
+                "MemcachedStore", "SessionMeshClient", "SessionCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/SessionBench"
+        ),
         // Pick-cost benchmark and the simulator's benchmark tables (release build).
         .executableTarget(name: "RoutingBench", dependencies: ["Routing"], path: "Benchmarks/RoutingBench"),
         // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine, simulator.
@@ -113,6 +123,8 @@ let package = Package(
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
+        // Interop with the real peer: Debian's serf agent, on loopback.
+        .testTarget(name: "MeshInteropTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [
@@ -122,7 +134,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
-        .testTarget(name: "SidecarServiceTests", dependencies: ["SidecarService", "TestSupport"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
+        .testTarget(
+            name: "SidecarServiceTests",
+            dependencies: [
+                "SidecarService", "TestSupport", "Routing",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [

@@ -43,6 +43,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Command to run when the nginx file changes, e.g. 'nginx -s reload'.") var nginxReloadCommand: String?
     @Option(help: "Upstream name in the nginx file. Default sessionmesh_apps.") var nginxUpstreamName: String?
     @Option(help: "On SIGTERM, answer 'drain' for this long before closing the API, ms. Default 0.") var drainDelayMs: Int?
+    @Option(help: "Loopback HOST:PORT that also serves the API, /ui and /metrics over TCP. Default off.") var adminBind: String?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -78,6 +79,7 @@ struct RunCommand: AsyncParsableCommand {
         if let v = nginxReloadCommand { settings.nginxReloadCommand = v }
         if let v = nginxUpstreamName { settings.nginxUpstreamName = v }
         if let v = drainDelayMs { settings.drainDelayMs = v }
+        if let v = adminBind { settings.adminBind = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

@@ -141,7 +141,10 @@ public struct GossipNode: Sendable {
     }
 
     /// New Meta (serf tags): incarnation + 1, gossip alive.
+    /// Meta larger than 512 bytes (memberlist's MetaMaxSize) is refused: returns no effects
+    /// and leaves the current Meta in place.
     public mutating func updateMeta(_ meta: [UInt8]?, now: Int64) -> [GossipEffect] {
+        guard (meta?.count ?? 0) <= SerfTags.metaMaxSize else { return drain() }
         guard let me = memberMap[name] else { return drain() }
         let a = AliveMessage(incarnation: me.incarnation &+ 1, node: name, addr: address.ip, port: address.port,
                              meta: meta, vsn: config.vsn.bytes)
@@ -449,13 +452,15 @@ public struct GossipNode: Sendable {
     mutating func kRandomNodes(_ k: Int, exclude: (GossipMember) -> Bool) -> [GossipMember] {
         let n = nodeOrder.count
         var picked: [GossipMember] = []
+        var pickedIdx: [Int] = []
         var i = 0
         while i < 3 * n && picked.count < k {
             i += 1
-            let name = nodeOrder[rng.below(n)]
-            guard let m = memberMap[name] else { continue }
+            let idx = rng.below(n)
+            if pickedIdx.contains(idx) { continue }
+            guard let m = memberMap[nodeOrder[idx]] else { continue }
             if exclude(m) { continue }
-            if picked.contains(where: { $0.name == name }) { continue }
+            pickedIdx.append(idx)
             picked.append(m)
         }
         return picked

@@ -75,8 +75,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         var s = "nodes=\(nodes) loss=\(f(loss * 100))% sim=\(f(simulatedSeconds))s events=\(events)\n"
         s += "  load age: p50=\(f(loadAgeP50))s p99=\(f(loadAgeP99))s max=\(f(loadAgeMax))s missing=\(loadMissing)\n"
         for (n, t) in crashDeclaredDeadEverywhere.sorted(by: { $0.key < $1.key }) {
-            let first = crashFirstDeclaredDead[n].map(f) ?? "-"
-            s += "  crash \(n): first dead after \(first)s, dead everywhere after \(t.map(f) ?? "never")s\n"
+            let first = crashFirstDeclaredDead[n].map { f($0) + "s" } ?? "never"
+            s += "  crash \(n): first dead after \(first), dead everywhere after \(t.map { f($0) + "s" } ?? "never (within the run)")\n"
         }
         for (n, c) in leftSeenBy.sorted(by: { $0.key < $1.key }) { s += "  leave \(n): seen as left by \(c) peers\n" }
         s += "  false suspicions=\(falseSuspicions) false deaths=\(falseDeaths)"
@@ -410,6 +410,22 @@ public struct GossipSimulator: Sendable {
         }
         report.finalAliveViews = (0..<n).map { i in nodes[i].members.filter { $0.status == .alive }.count }
         return report
+    }
+
+    /// One-call entry point (e.g. for `sessionmesh simulate gossip --nodes N --loss P`):
+    /// N nodes, loss as a fraction (0.01 = 1%), the last node crashes at 5 s unless
+    /// `crash` is false.
+    public static func run(nodes: Int, loss: Double, seconds: Double = 30, seed: UInt64 = 1,
+                           crash: Bool = true, compression: Bool = false) -> SimulationReport {
+        var c = SimulationConfig()
+        c.nodes = max(1, nodes)
+        c.loss = min(max(loss, 0), 1)
+        c.seed = seed
+        c.duration = Int64(max(1, seconds) * 1e9)
+        c.gossip.enableCompression = compression
+        if crash && nodes > 1 { c.crashes = [(node: nodes - 1, at: 5 * GossipConfig.second)] }
+        var sim = GossipSimulator(config: c)
+        return sim.run()
     }
 
     /// A node's view, for assertions.

@@ -42,6 +42,13 @@ final class MemcachedHandlePool: @unchecked Sendable {
 
     deinit { _ = memcached_pool_destroy(pool) }
 
+    /// Drops the connections of every idle handle (libmemcachedutil re-clones idle handles on a
+    /// behaviour change; checked-out ones are re-cloned when released). Used after a connection
+    /// failure, so a restarted memcached is not met by seven more handles with dead sockets.
+    func resetConnections() {
+        _ = memcached_pool_behavior_set(pool, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1)
+    }
+
     /// Runs `body` with a handle of this pool checked out.
     func withHandle<T>(_ body: (UnsafeMutablePointer<memcached_st>) -> T) -> T? {
         var rc = MEMCACHED_SUCCESS

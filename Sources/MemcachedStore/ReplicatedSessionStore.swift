@@ -132,6 +132,27 @@ public final class ReplicatedSessionStore: SessionStorage {
         }
     }
 
+    /// `gets` on one node. A connection-level failure is retried once at once: after a memcached
+    /// restart every pooled handle holds a dead socket, and its next call reconnects.
+    private func getsOne(_ key: String, on node: Int) -> Result<MemcachedItem?, MemcachedFailure> {
+        var result = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+        if case .failure(let f) = result, case .failed = f.outcome {
+            pools[node].resetConnections()
+            result = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+        }
+        return result
+    }
+
+    /// One store command on one node, retried once after a connection-level failure (see `getsOne`).
+    private func storeOne(on node: Int, _ command: (UnsafeMutablePointer<memcached_st>) -> MemcachedOutcome) -> MemcachedOutcome {
+        var outcome = pools[node].withHandle(command) ?? .failed("handle pool exhausted")
+        if case .failed = outcome {
+            pools[node].resetConnections()
+            outcome = pools[node].withHandle(command) ?? .failed("handle pool exhausted")
+        }
+        return outcome
+    }
+
     /// Checks out one handle per node (in order), runs `body`, returns them.
     private func withHandles<T>(_ nodes: [Int], _ body: ([UnsafeMutablePointer<memcached_st>]) -> [Result<T, MemcachedFailure>]) -> [Result<T, MemcachedFailure>] {
         func go(_ i: Int, _ acc: [UnsafeMutablePointer<memcached_st>]) -> [Result<T, MemcachedFailure>] {
@@ -191,7 +212,7 @@ public final class ReplicatedSessionStore: SessionStorage {
         let ttl = memcachedTTL(record)
         var unknown = false
         while MonotonicTime.nanos() < deadline {
-            let read = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+            let read = getsOne(key, on: node)
             let item: MemcachedItem?
             switch read {
             case .failure(let failure):
@@ -210,10 +231,10 @@ public final class ReplicatedSessionStore: SessionStorage {
                 // An undecodable copy exists where a new session should go: never overwrite blindly.
                 return .conflict
             }
-            let outcome = pools[node].withHandle { handle in
+            let outcome = storeOne(on: node) { handle in
                 item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
                     ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
-            } ?? .failed("handle pool exhausted")
+            }
             switch outcome {
             case .ok: return .written
             case .notStored, .miss: return .conflict
@@ -234,16 +255,16 @@ public final class ReplicatedSessionStore: SessionStorage {
         let sealed = sealer.seal(record, storageKey: key)
         let ttl = memcachedTTL(record)
         for _ in 0..<8 where MonotonicTime.nanos() < deadline {
-            let read = withHandles([node]) { MemcachedCommands.getsPipelined(key, handles: $0) }[0]
+            let read = getsOne(key, on: node)
             guard case .success(let item) = read else {
                 if case .failure(let f) = read { nodeFailed(node, f.outcome) }
                 return false
             }
             if let item, let current = open(item.value, key: key), !record.isNewer(than: current) { return true }
-            let outcome = pools[node].withHandle { handle in
+            let outcome = storeOne(on: node) { handle in
                 item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
                     ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
-            } ?? .failed("handle pool exhausted")
+            }
             switch outcome {
             case .ok: return true
             case .notStored, .miss: continue  // raced with another writer: look again

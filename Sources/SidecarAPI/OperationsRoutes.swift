@@ -1,7 +1,8 @@
 import Hummingbird
 import NIOCore
 
-/// `/healthz` (the process answers), `/readyz` (it can serve: store quorum, mesh joined) and `/metrics`.
+/// `/healthz` (the process answers), `/readyz` (it can serve: store quorum, mesh joined), `/metrics`
+/// and the `/ui` dashboard.
 public struct OperationsRoutes<Context: RequestContext>: Sendable {
     /// Returns nil when ready, or the reason it is not.
     let notReadyReason: @Sendable () -> String?
@@ -19,6 +20,11 @@ public struct OperationsRoutes<Context: RequestContext>: Sendable {
                 throw APIError(.serviceUnavailable, "not_ready", reason, headers: [.retryAfter: "1"])
             }
             return Self.json(.ok, #"{"status":"ready"}"#)
+        }
+        router.get("ui") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
+                                            .contentSecurityPolicy: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"],
+                     body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

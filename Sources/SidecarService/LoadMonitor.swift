@@ -40,25 +40,102 @@ public struct HostLoad: Sendable, Equatable, Codable {
     public static let idle = HostLoad(inFlight: 0, latencyMs: 0, sessions: 0, cpu: 0, errorRate: 0, requestRate: 0, timestamp: 0)
 }
 
+/// The app's own load sample, pushed with `POST /v1/load`: the sidecar sees only session-API
+/// calls, so for routing to reflect the app, the app reports what it serves.
+public struct AppLoad: Sendable, Equatable, Codable {
+    /// Requests the app is serving now.
+    public var inFlight: Int
+    /// EWMA of the app's response time, ms (the seed's Tᵢ).
+    public var latencyMs: Double
+    /// Requests per second the app completes.
+    public var requestRate: Double
+    /// Share of the app's recent requests that failed, 0…1.
+    public var errorRate: Double
+
+    public init(inFlight: Int, latencyMs: Double, requestRate: Double, errorRate: Double) {
+        self.inFlight = inFlight
+        self.latencyMs = latencyMs
+        self.requestRate = requestRate
+        self.errorRate = errorRate
+    }
+}
+
 /// Samples `LoadCounters`, `SessionActivity` and /proc/stat every `interval`; keeps the latest.
+///
+/// When the app pushes its own load (`recordAppLoad`) and that sample is fresh (pushed within
+/// `appLoadFreshness`), `latest` carries the app's inFlight, latencyMs, requestRate and
+/// errorRate instead of the sidecar's own; sessions, cpu, startedAt and draining always come
+/// from the sidecar. A stale app sample is ignored, so an app that stops pushing falls back to
+/// the sidecar's own view of the load.
 public final class LoadMonitor: Service, Sendable {
+    private struct State {
+        var load: HostLoad = .idle
+        var cpu: CPUUsage?
+        var requests: UInt64 = 0
+        var errors: UInt64 = 0
+        var at: ContinuousClock.Instant?
+        /// The app's latest push and when it arrived (wall ms).
+        var app: (load: AppLoad, receivedAt: Int64)?
+    }
+
     private let counters: LoadCounters
     private let activity: SessionActivity
     private let interval: Duration
-    private let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
+    private let startedAt: Int64
     private let isDraining: @Sendable () -> Bool
-    private let state = Mutex<(load: HostLoad, cpu: CPUUsage?, requests: UInt64, errors: UInt64, at: ContinuousClock.Instant?)>(
-        (.idle, nil, 0, 0, nil))
+    private let appLoadFreshnessMs: Int64
+    private let wallClockMs: @Sendable () -> Int64
+    private let state = Mutex(State())
 
+    /// `wallClockMs` is injectable for tests (ms since the epoch).
     public init(counters: LoadCounters, activity: SessionActivity, interval: Duration = .milliseconds(500),
-                isDraining: @escaping @Sendable () -> Bool = { false }) {
+                isDraining: @escaping @Sendable () -> Bool = { false },
+                appLoadFreshness: Duration = .seconds(3),
+                wallClockMs: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
         self.counters = counters
         self.activity = activity
         self.interval = interval
         self.isDraining = isDraining
+        self.appLoadFreshnessMs = appLoadFreshness.components.seconds * 1000 + appLoadFreshness.components.attoseconds / 1_000_000_000_000_000
+        self.wallClockMs = wallClockMs
+        self.startedAt = wallClockMs()
     }
 
-    public var latest: HostLoad { state.withLock { $0.load } }
+    /// The load this host publishes: the sidecar's latest sample, with the app's fresh values
+    /// merged in.
+    public var latest: HostLoad {
+        let now = wallClockMs()
+        return state.withLock { s in
+            var load = s.load
+            if let app = Self.fresh(s.app, now: now, window: appLoadFreshnessMs) {
+                load.inFlight = app.inFlight
+                load.latencyMs = app.latencyMs
+                load.requestRate = app.requestRate
+                load.errorRate = app.errorRate
+            }
+            return load
+        }
+    }
+
+    /// The sidecar's own latest sample (session-API calls only), without the app's values.
+    public var sidecarLoad: HostLoad { state.withLock { $0.load } }
+
+    /// The app's latest push if it is still fresh.
+    public var appLoad: AppLoad? {
+        let now = wallClockMs()
+        return state.withLock { Self.fresh($0.app, now: now, window: appLoadFreshnessMs) }
+    }
+
+    /// Records the app's own load sample (`POST /v1/load`), received at `receivedAtMs` (default: now).
+    public func recordAppLoad(_ load: AppLoad, receivedAtMs: Int64? = nil) {
+        let at = receivedAtMs ?? wallClockMs()
+        state.withLock { $0.app = (load, at) }
+    }
+
+    private static func fresh(_ app: (load: AppLoad, receivedAt: Int64)?, now: Int64, window: Int64) -> AppLoad? {
+        guard let app, now - app.receivedAt <= window, app.receivedAt <= now + window else { return nil }
+        return app.load
+    }
 
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -74,8 +151,9 @@ public final class LoadMonitor: Service, Sendable {
         let snapshot = counters.snapshot()
         let cpuNow = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap { CPUUsage(procStat: $0) }
         let now = ContinuousClock.now
-        let wall = Int64(Date().timeIntervalSince1970 * 1000)
+        let wall = wallClockMs()
         let sessions = activity.activeCount(now: wall)
+        let draining = isDraining()
         state.withLock { s in
             let seconds = s.at.map { Double((now - $0).components.attoseconds) / 1e18 + Double((now - $0).components.seconds) } ?? 0
             let dRequests = snapshot.requests - min(snapshot.requests, s.requests)
@@ -85,7 +163,7 @@ public final class LoadMonitor: Service, Sendable {
                 inFlight: snapshot.inFlight, latencyMs: snapshot.latencyEWMAms, sessions: sessions, cpu: cpu,
                 errorRate: dRequests > 0 ? Double(dErrors) / Double(dRequests) : 0,
                 requestRate: seconds > 0 ? Double(dRequests) / seconds : 0, timestamp: wall,
-                startedAt: startedAt, draining: isDraining())
+                startedAt: startedAt, draining: draining)
             s.cpu = cpuNow ?? s.cpu
             s.requests = snapshot.requests
             s.errors = snapshot.errors

@@ -41,10 +41,12 @@ public enum Sidecar {
         let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining })
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger)
 
+        let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(load: load))
         router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
         SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
+        MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {
                 if !store.hasWriteQuorum { return "fewer live memcached nodes than the write quorum" }
@@ -59,8 +61,9 @@ public enum Sidecar {
         // The socket is created by bind(); a restrictive umask keeps it private until chmod below.
         umask(0o177)
         let socketPath = config.socket, mode = config.socketModeValue!
+        let responder = router.buildResponder()
         let app = Application(
-            router: router,
+            responder: responder,
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh"),
             onServerRunning: { _ in
                 if !SocketFile.setMode(socketPath, mode) {
@@ -76,7 +79,23 @@ public enum Sidecar {
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: monitor)]
         if let mesh { services.append(.init(service: mesh)) }
+        // The agent keeps answering (`drain`) until the API has drained.
+        if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
+            services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, response: {
+                engine.agentCheckLine(storeAvailable: store.hasWriteQuorum, draining: drain.isDraining)
+            })))
+        }
+        if let path = config.nginxUpstreamFile {
+            let name = config.nginxUpstreamName
+            services.append(.init(service: NginxUpstreamWriter(path: path, reloadCommand: config.nginxReloadCommand, logger: logger,
+                                                               render: { engine.nginxUpstream(name: name) })))
+        }
         services.append(.init(service: app))
+        if let admin = config.adminBind.flatMap(SidecarConfig.hostPort) {
+            services.append(.init(service: Application(
+                responder: responder, configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh"),
+                logger: logger)))
+        }
         services.append(.init(service: drain))
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -58,6 +58,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var nginxUpstreamName: String = "sessionmesh_apps"
     /// On SIGTERM, report `drain` this long before the API stops accepting, ms.
     public var drainDelayMs: Int = 0
+    /// Loopback `host:port` serving the same API, `/ui` and `/metrics` over TCP; unset = off.
+    public var adminBind: String?
 
     public init() {}
 
@@ -65,7 +67,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
              retryIntervalMs, operationBudgetMs, storeThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
-             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs
+             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +99,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         nginxReloadCommand = try c.decodeIfPresent(String.self, forKey: .nginxReloadCommand)
         nginxUpstreamName = try c.decodeIfPresent(String.self, forKey: .nginxUpstreamName) ?? d.nginxUpstreamName
         drainDelayMs = try c.decodeIfPresent(Int.self, forKey: .drainDelayMs) ?? d.drainDelayMs
+        adminBind = try c.decodeIfPresent(String.self, forKey: .adminBind)
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -161,6 +164,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = value(.nginxReloadCommand) { nginxReloadCommand = v }
         if let v = value(.nginxUpstreamName) { nginxUpstreamName = v }
         if let v = try int(.drainDelayMs) { drainDelayMs = v }
+        if let v = value(.adminBind) { adminBind = v }
     }
 
     /// `host:port` split, for the gossip, agent and app addresses.
@@ -204,6 +208,12 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         for (name, value) in [("gossipBind", gossipBind), ("gossipAdvertise", gossipAdvertise), ("appAddress", appAddress),
                               ("agentCheckBind", agentCheckBind)] {
             if let value, Self.hostPort(value) == nil { return "\(name) must be HOST:PORT, got '\(value)'" }
+        }
+        if let admin = adminBind {
+            guard let hp = Self.hostPort(admin) else { return "adminBind must be HOST:PORT, got '\(admin)'" }
+            if !(hp.host.hasPrefix("127.") || hp.host == "::1" || hp.host == "localhost") {
+                return "adminBind must be a loopback address (the admin port has no authentication)"
+            }
         }
         for seed in join where Self.hostPort(seed) == nil { return "join address must be HOST:PORT, got '\(seed)'" }
         if !join.isEmpty && gossipBind == nil { return "join needs gossipBind (--gossip-bind HOST:PORT)" }

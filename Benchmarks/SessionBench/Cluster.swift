@@ -1,0 +1,120 @@
+// The processes under test: 3 memcached, one nutcracker in front of them, and one sidecar per
+// `--sidecar` binary, all on the same 3 memcached nodes.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct MemcachedNode {
+    var port: Int
+    var pid: pid_t
+    var address: String { "127.0.0.1:\(port)" }
+}
+
+struct Nutcracker {
+    var port: Int
+    var statsPort: Int
+    var pid: pid_t
+    var config: String
+    var address: String { "127.0.0.1:\(port)" }
+}
+
+struct SidecarInstance {
+    var label: String
+    var binary: String
+    var socket: String
+    var pid: pid_t
+    var log: String
+}
+
+func startMemcached(dir: String, threads: Int, memoryMB: Int) throws -> MemcachedNode {
+    let binary = ["/usr/bin/memcached", "/usr/local/bin/memcached"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let binary else { throw SpawnError("memcached is not installed (apt-get install memcached)") }
+    for _ in 0..<5 {
+        let port = freePort()
+        var args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", String(memoryMB), "-t", String(threads), "-c", "4096"]
+        if geteuid() == 0 { args = ["-u", "root"] + args }
+        let pid = try spawnChild(binary, args, log: "\(dir)/memcached-\(port).log")
+        if waitFor(seconds: 5, { rawExchange(port: port, "version\r\n", until: "\r\n") != nil }) {
+            return MemcachedNode(port: port, pid: pid)
+        }
+        Children.stop(pid)
+    }
+    throw SpawnError("memcached did not start; see \(dir)/memcached-*.log")
+}
+
+func startNutcracker(dir: String, servers: [MemcachedNode], hash: String, serverConnections: Int) throws -> Nutcracker {
+    let binary = ["/usr/sbin/nutcracker", "/usr/bin/nutcracker", "/usr/local/bin/nutcracker"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let binary else { throw SpawnError("nutcracker is not installed (apt-get install nutcracker)") }
+    for _ in 0..<5 {
+        let port = freePort(), statsPort = freePort()
+        let conf = "\(dir)/nutcracker-\(port).yml"
+        let yaml = """
+        sessionbench:
+          listen: 127.0.0.1:\(port)
+          hash: \(hash)
+          distribution: ketama
+          timeout: 1000
+          backlog: 1024
+          preconnect: true
+          auto_eject_hosts: false
+          server_connections: \(serverConnections)
+          servers:
+        \(servers.map { "   - \($0.address):1" }.joined(separator: "\n"))
+
+        """
+        try yaml.write(toFile: conf, atomically: true, encoding: .utf8)
+        let check = try runToCompletion(binary, ["-t", "-c", conf], scratch: "\(dir)/nutcracker-check.log")
+        guard check.status == 0 else { throw SpawnError("nutcracker rejected \(conf): \(check.output)") }
+        let pid = try spawnChild(binary, ["-c", conf, "-s", String(statsPort), "-a", "127.0.0.1", "-o", "\(dir)/nutcracker-\(port).log"],
+                                 log: "\(dir)/nutcracker-\(port).stdout")
+        if waitFor(seconds: 5, { rawExchange(port: port, "get sessionbench:ping\r\n", until: "END\r\n") != nil }) {
+            return Nutcracker(port: port, statsPort: statsPort, pid: pid, config: conf)
+        }
+        Children.stop(pid)
+    }
+    throw SpawnError("nutcracker did not start; see \(dir)/nutcracker-*.log")
+}
+
+/// `sessionmesh keygen` into a keyring file.
+func makeKeyring(binary: String, dir: String) throws -> String {
+    let out = try runToCompletion(binary, ["keygen"], scratch: "\(dir)/keygen.out")
+    let key = out.output.split(separator: "\n").first.map(String.init) ?? ""
+    guard out.status == 0, !key.isEmpty else { throw SpawnError("\(binary) keygen failed: \(out.output)") }
+    let path = "\(dir)/keyring"
+    try (key + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    chmod(path, 0o600)
+    return path
+}
+
+func startSidecar(label: String, binary: String, dir: String, memcached: [MemcachedNode], keyring: String, extra: [String]) throws -> SidecarInstance {
+    let socket = "\(dir)/\(label).sock"
+    let log = "\(dir)/sidecar-\(label).log"
+    let args = ["run", "--socket", socket, "--memcached", memcached.map(\.address).joined(separator: ","),
+                "--keyring", keyring, "--log-level", "notice"] + extra
+    let pid = try spawnChild(binary, args, log: log)
+    let ready = waitFor(seconds: 30) {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return text.contains("sessionmesh ready") || !Children.isRunning(pid)
+    }
+    let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+    guard ready, text.contains("sessionmesh ready"), Children.isRunning(pid) else {
+        Children.stop(pid)
+        throw SpawnError("sidecar \(label) did not start:\n\(text)")
+    }
+    return SidecarInstance(label: label, binary: binary, socket: socket, pid: pid, log: log)
+}
+
+/// `curr_items` of a memcached node (to show how the preload spread over the ring).
+func currItems(_ node: MemcachedNode) -> Int? {
+    guard let stats = rawExchange(port: node.port, "stats\r\n", until: "END\r\n") else { return nil }
+    for line in stats.split(separator: "\r\n") where line.hasPrefix("STAT curr_items ") {
+        return Int(line.split(separator: " ").last ?? "")
+    }
+    return nil
+}
+
+func toolVersion(_ binary: String, _ flag: String, dir: String) -> String {
+    guard let r = try? runToCompletion(binary, [flag], scratch: "\(dir)/version.out") else { return "?" }
+    return r.output.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "?"
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds SessionBench and the sidecar in release and runs K interleaved rounds of
+# (a) direct libmemcached, (b) nutcracker, (c) the sidecar's Unix-socket API.
+#
+#   scripts/bench-sessions.sh [--rounds 3] [--duration 10] [any other SessionBench option]
+#
+# Benchmarks are release builds and print figures; they are not tests. SKIP_BUILD=1 reuses the last build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SWIFT="${SWIFT:-swift}"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  "$SWIFT" build -c release --product sessionmesh
+  "$SWIFT" build -c release --product SessionBench
+fi
+BIN="$("$SWIFT" build -c release --show-bin-path)"
+exec "$BIN/SessionBench" --sidecar "$BIN/sessionmesh" "$@"
