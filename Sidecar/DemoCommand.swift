@@ -80,6 +80,7 @@ struct DemoCommand: AsyncParsableCommand {
                          second, requests - lastRequests, stats.flowsCompleted.load(ordering: .relaxed),
                          stats.sessionsAlive.load(ordering: .relaxed), stats.sessionsCreated.load(ordering: .relaxed),
                          stats.requestsFailed.load(ordering: .relaxed), stats.lost.load(ordering: .relaxed), mc, sc))
+            print(await meshLine(clients: clients, sidecars: sidecars))
             for note in stats.drainNotes().prefix(5) { print("    \(note)") }
             lastRequests = requests
         }
@@ -95,6 +96,27 @@ struct DemoCommand: AsyncParsableCommand {
         """)
         if lost > 0 { throw ExitCode(1) }
     }
+}
+
+/// One line of the mesh as the first live sidecar sees it: status, weight, Tᵢ and Sᵢ per member,
+/// then the seed's means T̄ and S̄ and the imbalance.
+func meshLine(clients: [SessionMeshClient], sidecars: [SidecarProcess]) async -> String {
+    for (client, sidecar) in zip(clients, sidecars) where sidecar.process.process.isRunning {
+        guard let mesh = try? await client.mesh(), let members = mesh["members"] as? [[String: Any]] else { continue }
+        let parts = members.map { m -> String in
+            let name = m["name"] as? String ?? "?", status = m["status"] as? String ?? "?"
+            let w = (m["weight"] as? Double).map { String(format: "%.2f", $0) } ?? "-"
+            let t = (m["responseTimeMs"] as? Double).map { String(format: "%.1f", $0) } ?? "-"
+            let s = (m["sessions"] as? Double).map { String(format: "%.0f", $0) } ?? "-"
+            return "\(name) \(status) w=\(w) T=\(t)ms S=\(s)"
+        }
+        let tbar = (mesh["meanResponseTimeMs"] as? Double).map { String(format: "%.2f", $0) } ?? "-"
+        let sbar = (mesh["meanSessions"] as? Double).map { String(format: "%.1f", $0) } ?? "-"
+        let imbalance = (mesh["imbalance"] as? [String: Any])?["responseTime"] as? Double
+        return "        mesh (\(sidecar.name)): " + parts.joined(separator: " | ")
+            + "  T̄=\(tbar)ms S̄=\(sbar) imbalance(T)=\(imbalance.map { String(format: "%.2f", $0) } ?? "-")"
+    }
+    return "        mesh: no sidecar answered"
 }
 
 /// Stops every process the demo started, once.

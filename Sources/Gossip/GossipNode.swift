@@ -172,6 +172,13 @@ public struct GossipNode: Sendable {
 
     public var localLoadSeq: UInt32 { selfLoadSeq }
 
+    /// Where this process's load-report sequence starts. A restarted node must start above its
+    /// previous life's sequence, or peers keep the old report (sequences compare as serial
+    /// numbers); the shell passes a clock-derived value, e.g. deciseconds since an epoch.
+    public mutating func startLoadSequence(at start: UInt32) {
+        selfLoadSeq = start
+    }
+
     /// Installs a known membership without gossiping it (restoring a snapshot, or starting a
     /// simulation from a converged mesh). Same rules as a push/pull merge.
     public mutating func seedMembership(_ states: [PushNodeState], now: Int64) {

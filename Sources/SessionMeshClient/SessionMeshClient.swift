@@ -79,6 +79,38 @@ public final class SessionMeshClient: Sendable {
         try await session(.POST, "/v1/sessions/\(id)/rotate", expect: 201)
     }
 
+    // MARK: Mesh and routing
+
+    /// A routing decision from `GET /v1/route`: where to send the next request.
+    public struct Route: Decodable, Sendable, Equatable {
+        public var node: String
+        public var appAddress: String?
+        public var weight: Double
+        public var policy: String
+        public var reason: String
+    }
+
+    /// Asks the sidecar where a request should go (`policy`: round-robin, random, swrr,
+    /// least-connections, least-response-time, p2c, mesh; `key`: a session id for affinity).
+    public func route(policy: String = "mesh", key: String? = nil) async throws -> Route {
+        var path = "/v1/route?policy=\(policy)"
+        if let key, let escaped = key.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) { path += "&key=\(escaped)" }
+        let response = try await send(.GET, path)
+        guard response.status == 200 else { throw Self.error(from: response) }
+        do { return try JSONDecoder().decode(Route.self, from: Data(response.body)) } catch {
+            throw SessionMeshError.badResponse("cannot decode route: \(error)")
+        }
+    }
+
+    /// The mesh view (`GET /v1/mesh`) as raw JSON.
+    public func mesh() async throws -> [String: Any] {
+        let response = try await send(.GET, "/v1/mesh")
+        guard response.status == 200, let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            throw Self.error(from: response)
+        }
+        return json
+    }
+
     // MARK: Raw HTTP
 
     /// Sends one request and returns the whole response.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import NIOCore
 import Routing
 import SessionCore
@@ -103,6 +104,8 @@ public enum MeshAPI {
             throw APIError(.serviceUnavailable, "no_routable_peer", "no mesh member can take traffic now",
                            headers: [.retryAfter: "1"])
         }
+        Counter(label: "sessionmesh_routing_picks_total",
+                dimensions: [("policy", decision.policy), ("peer", decision.node), ("reason", decision.reason)]).increment()
         return decision
     }
 

@@ -129,8 +129,12 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         }
         let meta = try Self.meta(settings.tags)
         node.withLock {
-            $0 = GossipNode(config: settings.gossip, name: settings.name, address: address, meta: meta, now: now(),
-                            seed: UInt64.random(in: 1...UInt64.max))
+            var n = GossipNode(config: settings.gossip, name: settings.name, address: address, meta: meta, now: now(),
+                               seed: UInt64.random(in: 1...UInt64.max))
+            // Deciseconds since 2025-01-01 (10/s, faster than the 5/s publish rate): a restarted
+            // sidecar's reports are newer than its previous life's, so peers take them at once.
+            n.startLoadSequence(at: UInt32(truncatingIfNeeded: Int64((Date().timeIntervalSince1970 - 1_735_689_600) * 10)))
+            $0 = n
         }
         transport.setStreamHandler { [weak self] bytes, from in await self?.handleStream(bytes, from: from) }
         logger.notice("gossip mesh listening", metadata: ["bind": "\(bound)", "advertise": "\(address)", "node": "\(settings.name)"])
@@ -156,7 +160,12 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     private func receiveLoop() async {
         for await packet in transport.packets {
             guard let from = Self.gossipAddress(packet.from) else { continue }
-            let effects = node.withLock { $0?.receivePacket(packet.bytes, from: from, now: now()) ?? [] }
+            let (effects, errors) = node.withLock { n -> ([GossipEffect], Int) in
+                let before = n?.stats.packetErrors ?? 0
+                let effects = n?.receivePacket(packet.bytes, from: from, now: now()) ?? []
+                return (effects, (n?.stats.packetErrors ?? 0) - before)
+            }
+            if errors > 0 { logMalformed(from: from, size: packet.bytes.count) }
             await execute(effects)
         }
     }
@@ -292,6 +301,18 @@ public final class MeshService: Service, MeshDirectory, Sendable {
                       ("packet_errors", stats.packetErrors - last.packetErrors), ("refutations", stats.refutations - last.refutations)]
         for (name, delta) in deltas where delta > 0 { traffic[name]?.increment(by: delta) }
         suspicionsNow.record(suspected)
+    }
+
+    private let malformedLogged = Mutex<(count: Int, since: ContinuousClock.Instant)>((0, .now))
+
+    /// One log line per malformed packet, at most 10 per second (a flood must not flood the log).
+    private func logMalformed(from: GossipAddress, size: Int) {
+        let allowed = malformedLogged.withLock { s -> Bool in
+            if ContinuousClock.now - s.since > .seconds(1) { s = (0, .now) }
+            s.count += 1
+            return s.count <= 10
+        }
+        if allowed { logger.warning("malformed gossip packet dropped", metadata: ["from": "\(from)", "bytes": "\(size)"]) }
     }
 
     private func updateMemberGauges() {

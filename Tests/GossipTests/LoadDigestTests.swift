@@ -79,4 +79,19 @@ import Testing
         #expect(reply == nil)
         #expect(out == [.userMessage([3, 0x80], from: addr(1))])
     }
+
+    @Test func aRestartedNodesReportsWinWhenItsSequenceStartsHigher() {
+        var table = LoadTable()
+        let first = table.update(origin: "n", seq: 5_000, payload: [1], now: 0)
+        // Same name, a new process that restarted its sequence at 1: ignored (old report kept).
+        let restartedAtOne = table.update(origin: "n", seq: 1, payload: [2], now: 1)
+        // Started from a clock-derived value above the old one: accepted.
+        let restartedHigher = table.update(origin: "n", seq: 9_000, payload: [3], now: 2)
+        #expect(first && !restartedAtOne && restartedHigher)
+        #expect(table["n"]?.payload == [3])
+        var wrap = LoadTable()
+        let a = wrap.update(origin: "w", seq: UInt32.max - 2, payload: [1], now: 0)
+        let b = wrap.update(origin: "w", seq: 3, payload: [2], now: 1)  // serial-number order across wrap-around
+        #expect(a && b)
+    }
 }
