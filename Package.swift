@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "SessionBench",
             dependencies: [
-                "MemcachedStore", "SessionMeshClient", "SessionCore",
+                "MemcachedStore", "SessionMeshClient", "SessionCore", "LocalCluster",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

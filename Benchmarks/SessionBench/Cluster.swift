@@ -1,3 +1,4 @@
+import LocalCluster
 // The processes under test: 3 memcached, one nutcracker in front of them, and one sidecar per
 // `--sidecar` binary, all on the same 3 memcached nodes.
 import Foundation
@@ -31,7 +32,7 @@ func startMemcached(dir: String, threads: Int, memoryMB: Int) throws -> Memcache
     let binary = ["/usr/bin/memcached", "/usr/local/bin/memcached"].first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let binary else { throw SpawnError("memcached is not installed (apt-get install memcached)") }
     for _ in 0..<5 {
-        let port = freePort()
+        let port = freeLoopbackPort()
         var args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", String(memoryMB), "-t", String(threads), "-c", "4096"]
         if geteuid() == 0 { args = ["-u", "root"] + args }
         let pid = try spawnChild(binary, args, log: "\(dir)/memcached-\(port).log")
@@ -47,7 +48,7 @@ func startNutcracker(dir: String, servers: [MemcachedNode], hash: String, server
     let binary = ["/usr/sbin/nutcracker", "/usr/bin/nutcracker", "/usr/local/bin/nutcracker"].first { FileManager.default.isExecutableFile(atPath: $0) }
     guard let binary else { throw SpawnError("nutcracker is not installed (apt-get install nutcracker)") }
     for _ in 0..<5 {
-        let port = freePort(), statsPort = freePort()
+        let port = freeLoopbackPort(), statsPort = freeLoopbackPort()
         let conf = "\(dir)/nutcracker-\(port).yml"
         let yaml = """
         sessionbench:

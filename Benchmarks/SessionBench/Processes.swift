@@ -1,3 +1,4 @@
+import LocalCluster
 // Child processes of the benchmark (memcached ×3, nutcracker, sidecars): started with
 // posix_spawn, tracked by PID, and stopped by PID on every exit path — normal return, error,
 // exit(), SIGINT/SIGTERM/SIGHUP — and, through `setpriv --pdeathsig KILL`, even if the
@@ -153,39 +154,11 @@ func selfCPUSeconds() -> Double {
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    precondition(fd >= 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    precondition(ok, "cannot bind 127.0.0.1:0")
-    return Int(UInt16(bigEndian: addr.sin_port))
-}
-
 /// Sends one ASCII command to 127.0.0.1:port and reads until `terminator` (raw socket: for
 /// readiness checks and `stats`, not for the measured paths).
 func rawExchange(port: Int, _ command: String, until terminator: String, timeoutSeconds: Int = 2) -> String? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
+    guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
     defer { close(fd) }
-    var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = UInt16(port).bigEndian
-    let rc = withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard rc == 0 else { return nil }
     let bytes = Array(command.utf8)
     guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else { return nil }
     var reply = [UInt8]()

@@ -21,8 +21,8 @@ public func freeLoopbackPort() -> Int {
     return Int(UInt16(bigEndian: addr.sin_port))
 }
 
-/// Opens a TCP connection to 127.0.0.1:port, or returns nil.
-func connectLoopback(_ port: Int, timeoutSeconds: Int = 2) -> Int32? {
+/// Opens a TCP connection to 127.0.0.1:port (with send/receive timeouts), or returns nil.
+public func connectLoopback(_ port: Int, timeoutSeconds: Int = 2) -> Int32? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
