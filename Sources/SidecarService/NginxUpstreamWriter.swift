@@ -43,6 +43,8 @@ public final class NginxUpstreamWriter: Service, Sendable {
     func writeAtomically(_ text: String) throws {
         let temp = path + ".tmp"
         try text.write(toFile: temp, atomically: false, encoding: .utf8)
+        // nginx reads it as another user; the sidecar's umask (0177, for its socket) would hide it.
+        chmod(temp, 0o644)
         if rename(temp, path) != 0 { throw CocoaError(.fileWriteUnknown) }
     }
 
