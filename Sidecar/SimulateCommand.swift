@@ -23,7 +23,9 @@ struct SimulateRoutingCommand: ParsableCommand {
           --routers 8  --gossip 1  --slowdowns factor[:rate[:meanDuration]]|none
           --slow-host index[:factor]  --ramp peakLoad  --duration S  --warmup S  --deadline S
           --seeds N  --policies all|swrr-static,p2c,mesh,…
-        Example: sessionmesh simulate routing --preset benchmark --gossip 5 --seeds 5
+        Examples: sessionmesh simulate routing --preset heterogeneous --gossip 5 --seeds 5
+                  sessionmesh simulate routing --preset slowdowns --seeds 5
+        (--preset benchmark runs every scenario; a --gossip flag then applies to all of them.)
         """
     )
 

@@ -30,17 +30,22 @@ echo "mesh: $N sidecars on loopback, side1 sees $alive alive"
 metric() { curl -s --unix-socket "$DIR/s$1.sock" http://x/metrics | awk -v m="$2" '$1==m {print $2}'; }
 ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
 HZ=$(getconf CLK_TCK)
-declare -A T0 B0
-for i in $(seq 1 $N); do p=${PIDS[$i]}; T0[$i]=$(ticks "$p"); B0[$i]=$(metric "$i" sessionmesh_gossip_bytes_sent_total); done
+declare -A T0 B0 W0
+now() { date +%s.%N; }
+for i in $(seq 1 $N); do p=${PIDS[$i]}; W0[$i]=$(now); T0[$i]=$(ticks "$p"); B0[$i]=$(metric "$i" sessionmesh_gossip_bytes_sent_total); done
 sleep "$SECONDS_TO_MEASURE"
 printf "%-7s %10s %8s %14s\n" node "RSS(MiB)" "CPU(%)" "gossip B/s out"
 for i in $(seq 1 $N); do
   p=${PIDS[$i]}
+  # Each node's own window: its end readings are taken together and divided by its elapsed time.
+  t1=$(ticks "$p"); b1=$(metric "$i" sessionmesh_gossip_bytes_sent_total); w1=$(now)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$p/status")
-  cpu=$(python3 -c "print(round(100*($(ticks "$p")-${T0[$i]})/$HZ/$SECONDS_TO_MEASURE,2))")
-  b1=$(metric "$i" sessionmesh_gossip_bytes_sent_total)
-  bps=$(python3 -c "print(round((${b1:-0}-${B0[$i]:-0})/$SECONDS_TO_MEASURE))")
-  printf "%-7s %10.1f %8s %14s\n" "side$i" "$(python3 -c "print($rss/1024)")" "$cpu" "$bps"
+  python3 - "$i" "$rss" "$t1" "${T0[$i]}" "$HZ" "$w1" "${W0[$i]}" "${b1:-0}" "${B0[$i]:-0}" <<'PY'
+import sys
+i, rss, t1, t0, hz, w1, w0, b1, b0 = sys.argv[1:]
+window = float(w1) - float(w0)
+print("%-7s %10.1f %8.2f %14d" % ("side" + i, int(rss) / 1024, 100 * (int(t1) - int(t0)) / int(hz) / window, (float(b1) - float(b0)) / window))
+PY
 done
 # serf agents, idle, for comparison (3 agents).
 SP=()
