@@ -1,7 +1,7 @@
 # SessionMesh — quick start: `make test`, `make demo`.
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench docker-check clean

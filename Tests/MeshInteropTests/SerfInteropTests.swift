@@ -8,11 +8,13 @@ final class MeshSidecar: @unchecked Sendable {
     let sidecar: SidecarProcess
     let gossipPort: Int
     let client: SessionMeshClient
-    init(dir: TempDir, name: String, memcached: MemcachedServer, keyring: String, join: [String] = [], gossipKeyring: String? = nil) throws {
+    init(dir: TempDir, name: String, memcached: MemcachedServer, keyring: String, join: [String] = [], gossipKeyring: String? = nil,
+         extraFlags: [String] = []) throws {
         gossipPort = freeLoopbackPort()
         var extra = ["--replicas", "1", "--node-name", name, "--gossip-bind", "127.0.0.1:\(gossipPort)", "--app-address", "127.0.0.1:18080"]
         for seed in join { extra += ["--join", seed] }
         if let gossipKeyring { extra += ["--gossip-keyring", gossipKeyring] }
+        extra += extraFlags
         sidecar = try SidecarProcess(dir: dir, name: name, memcached: [memcached.address], keyring: keyring, extra: extra)
         client = SessionMeshClient(socketPath: sidecar.socket)
     }
