@@ -123,6 +123,8 @@ let package = Package(
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
         .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
+        // Live: real haproxy 2.6 + three sidecars + backends on loopback (stats socket, agent-check).
+        .testTarget(name: "RoutingLiveTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // The /ui page in headless Chromium, and the metric families.
         .testTarget(name: "DashboardTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // Interop with the real peer: Debian's serf agent, on loopback.
