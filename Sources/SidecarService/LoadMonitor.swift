@@ -51,12 +51,16 @@ public struct AppLoad: Sendable, Equatable, Codable {
     public var requestRate: Double
     /// Share of the app's recent requests that failed, 0…1.
     public var errorRate: Double
+    /// The app's own busy fraction, 0…1 (e.g. busy workers / workers). Optional: without it the
+    /// host's CPU stands in, which cannot tell apart apps that share one machine.
+    public var utilization: Double?
 
-    public init(inFlight: Int, latencyMs: Double, requestRate: Double, errorRate: Double) {
+    public init(inFlight: Int, latencyMs: Double, requestRate: Double, errorRate: Double, utilization: Double? = nil) {
         self.inFlight = inFlight
         self.latencyMs = latencyMs
         self.requestRate = requestRate
         self.errorRate = errorRate
+        self.utilization = utilization
     }
 }
 
@@ -64,8 +68,8 @@ public struct AppLoad: Sendable, Equatable, Codable {
 ///
 /// When the app pushes its own load (`recordAppLoad`) and that sample is fresh (pushed within
 /// `appLoadFreshness`), `latest` carries the app's inFlight, latencyMs, requestRate and
-/// errorRate instead of the sidecar's own; sessions, cpu, startedAt and draining always come
-/// from the sidecar. A stale app sample is ignored, so an app that stops pushing falls back to
+/// errorRate (and its utilization, when it sends one, in place of the host CPU) instead of the
+/// sidecar's own; sessions, startedAt and draining always come from the sidecar. A stale app sample is ignored, so an app that stops pushing falls back to
 /// the sidecar's own view of the load.
 public final class LoadMonitor: Service, Sendable {
     private struct State {
@@ -112,6 +116,7 @@ public final class LoadMonitor: Service, Sendable {
                 load.latencyMs = app.latencyMs
                 load.requestRate = app.requestRate
                 load.errorRate = app.errorRate
+                if let utilization = app.utilization { load.cpu = utilization }
             }
             return load
         }

@@ -114,7 +114,8 @@ public enum MeshAPI {
     static let maxLatencyMs = 3_600_000.0
     static let maxRequestRate = 1e9
 
-    /// Validates a `POST /v1/load` body strictly: a JSON object with exactly the four fields.
+    /// Validates a `POST /v1/load` body strictly: a JSON object with the four required fields and an
+/// optional `utilization` (0…1).
     public static func parseAppLoad(_ bytes: [UInt8]) throws(APIError) -> AppLoad {
         let value: JSONValue
         do { value = try JSONValue.parse(bytes) } catch {
@@ -123,7 +124,7 @@ public enum MeshAPI {
         guard case .object(let members) = value else {
             throw APIError(.badRequest, "bad_request", "body must be a JSON object")
         }
-        let known = ["inFlight", "latencyMs", "requestRate", "errorRate"]
+        let known = ["inFlight", "latencyMs", "requestRate", "errorRate", "utilization"]
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
             throw unprocessable("unknown field '\(unknown)'; expected \(known.joined(separator: ", "))")
         }
@@ -138,7 +139,9 @@ public enum MeshAPI {
         let latencyMs = try number(members, "latencyMs", 0...maxLatencyMs)
         let requestRate = try number(members, "requestRate", 0...maxRequestRate)
         let errorRate = try number(members, "errorRate", 0...1)
-        return AppLoad(inFlight: Int(inFlight), latencyMs: latencyMs, requestRate: requestRate, errorRate: errorRate)
+        let utilization = members["utilization"] == nil ? nil : try number(members, "utilization", 0...1)
+        return AppLoad(inFlight: Int(inFlight), latencyMs: latencyMs, requestRate: requestRate, errorRate: errorRate,
+                       utilization: utilization)
     }
 
     private static func number(_ members: [String: JSONValue], _ name: String, _ range: ClosedRange<Double>) throws(APIError) -> Double {

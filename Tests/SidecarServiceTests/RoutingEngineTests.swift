@@ -328,6 +328,22 @@ enum Fixture {
         #expect(monitor.appLoad == nil)
     }
 
+    @Test func theAppsUtilizationReplacesHostCPUOnlyWhenSent() throws {
+        let clock = ManualClock(ms: Fixture.nowMs)
+        let (monitor, _) = Self.monitor(clock)
+        monitor.sample()
+        let hostCPU = monitor.latest.cpu
+        monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 1, errorRate: 0))
+        #expect(monitor.latest.cpu == hostCPU)
+        monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 1, errorRate: 0, utilization: 0.9))
+        #expect(monitor.latest.cpu == 0.9)
+        let parsed = try MeshAPI.parseAppLoad(Array(#"{"inFlight":1,"latencyMs":2,"requestRate":3,"errorRate":0,"utilization":0.25}"#.utf8))
+        #expect(parsed.utilization == 0.25)
+        #expect(throws: APIError.self) {
+            try MeshAPI.parseAppLoad(Array(#"{"inFlight":1,"latencyMs":2,"requestRate":3,"errorRate":0,"utilization":1.5}"#.utf8))
+        }
+    }
+
     @Test func stalePushIsIgnoredAndANewPushWins() {
         let clock = ManualClock(ms: Fixture.nowMs)
         let (monitor, _) = Self.monitor(clock)
