@@ -123,10 +123,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
 
     public func run() async throws {
         let bound = try await transport.bind()
-        let advertised = settings.advertise ?? (settings.bindHost, bound.port ?? settings.bindPort)
-        guard let address = Self.gossipAddress(host: advertised.host, port: advertised.port) else {
-            throw MeshError("cannot advertise \(advertised.host):\(advertised.port): not an IP address")
-        }
+        let address = try Self.advertiseAddress(configured: settings.advertise, bound: bound)
         let meta = try Self.meta(settings.tags)
         node.withLock {
             var n = GossipNode(config: settings.gossip, name: settings.name, address: address, meta: meta, now: now(),
@@ -203,7 +200,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         guard !settings.seeds.isEmpty else { return }
         var backoff = Duration.seconds(1)
         while !Task.isCancelled {
-            let seeds = settings.seeds.compactMap { Self.gossipAddress(host: $0.host, port: $0.port) }
+            let seeds = settings.seeds.compactMap { Self.resolve(host: $0.host, port: $0.port) }
             await execute(node.withLock { $0?.join(seeds: seeds, now: now()) ?? [] })
             try? await Task.sleep(for: .milliseconds(500))
             if (node.withLock { $0?.members.count ?? 0 }) > 1 {
@@ -336,6 +333,38 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     /// `if=3 lat=1.2ms s=40 cpu=12% err=0%`: what `serf members` shows in the `load` tag.
     static func loadSummary(_ l: HostLoad) -> String {
         "if=\(l.inFlight) lat=\(String(format: "%.1f", l.latencyMs))ms s=\(l.sessions) cpu=\(Int(l.cpu * 100))% err=\(Int(l.errorRate * 100))%"
+    }
+
+    /// The address peers should use: the configured one (a name is resolved), else the bound
+    /// one; for a wildcard bind (0.0.0.0), the first private IPv4 interface address, as memberlist
+    /// does. Throws if none fits.
+    static func advertiseAddress(configured: (host: String, port: Int)?, bound: SocketAddress) throws -> GossipAddress {
+        if let configured {
+            guard let a = resolve(host: configured.host, port: configured.port) else {
+                throw MeshError("cannot resolve the gossip advertise address \(configured.host):\(configured.port)")
+            }
+            return a
+        }
+        if let a = gossipAddress(bound), a.ip.contains(where: { $0 != 0 }) { return a }
+        let port = UInt16(bound.port ?? 0)
+        let candidates = ((try? System.enumerateDevices()) ?? []).compactMap { device -> [UInt8]? in
+            guard let address = device.address, let g = gossipAddress(address), g.ip.count == 4, g.ip[0] != 127 else { return nil }
+            return g.ip
+        }
+        let isPrivate: ([UInt8]) -> Bool = { ip in
+            ip[0] == 10 || (ip[0] == 172 && (16...31).contains(ip[1])) || (ip[0] == 192 && ip[1] == 168)
+        }
+        guard let ip = candidates.first(where: isPrivate) ?? candidates.first else {
+            throw MeshError("gossip is bound to a wildcard address and no interface address was found: set --gossip-advertise")
+        }
+        return GossipAddress(ip: ip, port: port)
+    }
+
+    /// A seed or advertise address: an IP literal, or a host name resolved now (seeds are
+    /// resolved on every join attempt, so a name that appears later still works).
+    static func resolve(host: String, port: Int) -> GossipAddress? {
+        if let literal = gossipAddress(host: host, port: port) { return literal }
+        return (try? SocketAddress.makeAddressResolvingHost(host, port: port)).flatMap(gossipAddress)
     }
 
     static func gossipAddress(host: String, port: Int) -> GossipAddress? {

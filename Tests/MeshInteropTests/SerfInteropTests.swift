@@ -81,6 +81,16 @@ func eventually(seconds: Double, _ condition: () async -> Bool) async -> Bool {
         #expect(elapsed <= 7.0)
     }
 
+    @Test func seedsMayBeHostNames() async throws {
+        let dir = TempDir("serf")
+        let memcached = try MemcachedServer(dir: dir)
+        let keyring = try SidecarProcess.makeKeyring(in: dir)
+        let serf = try SerfAgent(dir: dir, name: "serf1")
+        let side = try MeshSidecar(dir: dir, name: "side1", memcached: memcached, keyring: keyring, join: ["localhost:\(serf.bindPort)"])
+        #expect(waitUntil(seconds: 5) { serf.status(of: "side1") == "alive" })
+        #expect(await eventually(seconds: 5) { await side.mesh()["serf1"] == "alive" })
+    }
+
     @Test func encryptedJoinWorksWithTheRightKeyAndFailsWithAWrongOne() async throws {
         let dir = TempDir("serf")
         let memcached = try MemcachedServer(dir: dir)
