@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "SessionCore", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

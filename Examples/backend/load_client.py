@@ -23,22 +23,13 @@ import concurrent.futures
 import http.client
 import json
 import random
-import socket
 import sys
 import threading
 import time
 
+from sidecar_socket import UnixHTTPConnection
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path, timeout=5.0):
-        super().__init__("localhost", timeout=timeout)
-        self.socket_path = socket_path
 
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self.socket_path)
-        self.sock = sock
 
 
 # ── closed loop ────────────────────────────────────────────────────────────────────────────

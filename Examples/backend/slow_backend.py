@@ -17,26 +17,16 @@ Standard library only. It prints "listening on 127.0.0.1:PORT" once it accepts c
 stops on SIGTERM or SIGINT.
 """
 import argparse
-import http.client
 import http.server
 import json
 import signal
-import socket
 import sys
 import threading
 import time
 
+from sidecar_socket import UnixHTTPConnection
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, socket_path, timeout=1.0):
-        super().__init__("localhost", timeout=timeout)
-        self.socket_path = socket_path
 
-    def connect(self):
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        sock.connect(self.socket_path)
-        self.sock = sock
 
 
 class Load:
@@ -115,7 +105,7 @@ def push_loop(args, load, stop):
         last_completed, last_t = completed, now
         payload = json.dumps({"inFlight": in_flight, "latencyMs": round(latency_ms, 3),
                               "requestRate": round(rate, 3), "errorRate": 0}).encode()
-        conn = UnixHTTPConnection(args.socket)
+        conn = UnixHTTPConnection(args.socket, timeout=1.0)
         try:
             conn.request("POST", "/v1/load", body=payload, headers={"Content-Type": "application/json"})
             resp = conn.getresponse()

@@ -64,6 +64,17 @@ public final class TempDir: @unchecked Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// Polls an async `condition` every `interval` until it holds or `seconds` pass. Returns whether it held.
+public func eventually(seconds: Double, every interval: Duration = .milliseconds(100),
+                       _ condition: () async -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: interval)
+    }
+    return await condition()
+}
+
 /// Polls `condition` every 20 ms until it holds or `seconds` pass. Returns whether it held.
 public func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

@@ -55,10 +55,10 @@ enum MemcachedCommands {
         _ call: (UnsafePointer<CChar>, Int, UnsafePointer<CChar>, Int) -> memcached_return_t
     ) -> MemcachedOutcome {
         key.withCString { k in
-            value.withUnsafeBufferPointer { v in
-                v.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(v.count, 1)) { vp in
-                    classify(call(k, key.utf8.count, vp, v.count), miss: miss)
-                }
+            value.withUnsafeBytes { v in
+                // An empty buffer may have no base address; memcached takes a zero-length value anyway.
+                let vp = v.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(k)
+                return classify(call(k, key.utf8.count, vp, v.count), miss: miss)
             }
         }
     }

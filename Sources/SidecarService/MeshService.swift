@@ -4,6 +4,7 @@ import GossipNIO
 import Logging
 import Metrics
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -200,7 +201,11 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         guard !settings.seeds.isEmpty else { return }
         var backoff = Duration.seconds(1)
         while !Task.isCancelled {
-            let seeds = settings.seeds.compactMap { Self.resolve(host: $0.host, port: $0.port) }
+            // Name resolution blocks (getaddrinfo): run it on NIO's blocking-I/O pool.
+            let names = settings.seeds.map { ($0.host, $0.port) }
+            let seeds = (try? await NIOThreadPool.singleton.runIfActive {
+                names.compactMap { Self.resolve(host: $0.0, port: $0.1) }
+            }) ?? []
             await execute(node.withLock { $0?.join(seeds: seeds, now: now()) ?? [] })
             try? await Task.sleep(for: .milliseconds(500))
             if (node.withLock { $0?.members.count ?? 0 }) > 1 {

@@ -96,12 +96,3 @@ func runChromium(_ arguments: [String], dir: TempDir) throws -> (status: Int32, 
         #expect(text.contains(#"sessionmesh_routing_picks_total{policy="round-robin""#))
     }
 }
-
-func eventually(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return await condition()
-}

@@ -33,7 +33,7 @@ import TestSupport
         let other = try await cluster.manager.create(data: .object(["user": .string("mallory")]))
         let foreign = cluster.servers[cluster.holders(of: other.id)[0]].rawGet(other.id.storageKey)!
         #expect(cluster.servers[holders[0]].rawSet(key, foreign))
-        // Flip a byte in the other copy... no: keep one good copy; the good one must be served.
+        // The other copy is still good: it must be the one served.
         let read = try await cluster.manager.read(s.id)
         #expect(String(decoding: read.record.data, as: UTF8.self).contains("bob"))
         // Read repair replaces the bad copy.

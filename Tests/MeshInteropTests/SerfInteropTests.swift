@@ -30,14 +30,6 @@ final class MeshSidecar: @unchecked Sendable {
     }
 }
 
-func eventually(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return await condition()
-}
 
 @Suite(.serialized) struct SerfInteropTests {
     @Test func aSidecarJoinsThroughSerfAndSerfListsItAliveWithTagsAndVersions() async throws {

@@ -55,7 +55,7 @@ import Glibc
         let lastSidecarStart = Date()
         let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket) }
         for (i, client) in clients.enumerated() {
-            let joined = await LiveTools.eventually(seconds: 30) {
+            let joined = await eventually(seconds: 30) {
                 await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 3
             }
             let seen = await LiveTools.meshMembers(client)
@@ -116,7 +116,7 @@ import Glibc
         let slowStartOver = lastSidecarStart.addingTimeInterval(31)
         var streak = 0
         var last: [Int] = []
-        let settled = await LiveTools.eventually(seconds: 100, every: .milliseconds(500)) {
+        let settled = await eventually(seconds: 100, every: .milliseconds(500)) {
             let w = (1...3).compactMap { stats.weight(backend: "apps", server: "s\($0)") }
             last = w
             guard Date() > slowStartOver, w.count == 3, w[0] != 100 || w[2] != 100 else { streak = 0; return false }
@@ -138,7 +138,7 @@ import Glibc
         kill(stopping.pid, SIGTERM)
         var drainStatus = ""
         var runningWhenDrained = false
-        let drained = await LiveTools.eventually(seconds: 10, every: .milliseconds(100)) {
+        let drained = await eventually(seconds: 10, every: .milliseconds(100)) {
             drainStatus = stats.status(backend: "apps", server: "s2") ?? "?"
             runningWhenDrained = stopping.process.isRunning
             return drainStatus.hasPrefix("DRAIN")
@@ -293,15 +293,5 @@ enum LiveTools {
                             requestRate: (load?["requestRate"] as? NSNumber)?.doubleValue)
         }
         return out
-    }
-
-    static func eventually(seconds: Double, every interval: Duration = .milliseconds(100),
-                           _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(for: interval)
-        }
-        return await condition()
     }
 }

@@ -108,11 +108,12 @@ import TestSupport
         #expect(try await client.send(.GET, "/readyz").status == 503)
         try cluster.memcached[0].restart()
         try await Task.sleep(for: .milliseconds(700))
-        // Back to quorum: writes work again, and the surviving or repaired copy is still readable.
+        // Back to quorum: writes work again, and the session written before the failure is still readable.
         let fresh = try await client.create(Counter(n: 2))
         #expect(fresh.version == 1)
         #expect(try await client.send(.GET, "/readyz").status == 200)
-        _ = s
+        let survivor: Session<Counter> = try await client.get(s.id)
+        #expect(survivor.data.n == 1 && survivor.version == 1)
     }
 
     @Test func theSocketIsOwnerAndGroupOnly() throws {
