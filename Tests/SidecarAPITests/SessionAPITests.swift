@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import SessionCore
 import SessionMeshClient
 import Testing
 import TestSupport
@@ -96,8 +97,13 @@ import TestSupport
         let cluster = try SidecarCluster()
         let client = cluster.clients[0]
         let s = try await client.create(Counter(n: 1))
-        cluster.memcached[0].kill()
-        cluster.memcached[1].kill()
+        // Kill the node that holds no copy of `s` and one of its two holders, so a copy survives the outage.
+        let holders = PlacementRing(nodes: cluster.memcached.map(\.address))
+            .preferenceList(for: SessionID(s.id)!.storageKey, count: 2)
+        let spare = (0..<3).first { !holders.contains($0) }!
+        let restarted = holders[0]
+        cluster.memcached[spare].kill()
+        cluster.memcached[restarted].kill()
         var saw503 = false
         for _ in 0..<3 {
             let r = try await client.send(.POST, "/v1/sessions", headers: [("Content-Type", "application/json")], body: Array(#"{"data":{}}"#.utf8))
@@ -106,7 +112,7 @@ import TestSupport
         }
         #expect(saw503)
         #expect(try await client.send(.GET, "/readyz").status == 503)
-        try cluster.memcached[0].restart()
+        try cluster.memcached[restarted].restart()
         try await Task.sleep(for: .milliseconds(700))
         // Back to quorum: writes work again, and the session written before the failure is still readable.
         let fresh = try await client.create(Counter(n: 2))
