@@ -397,3 +397,73 @@ func runSidecar(path: String, client: SessionMeshClient, ids: [String], workload
     await sampled
     return PathResult(path: path, seconds: workload.durationSeconds, records: records, cpu: cpu.finish())
 }
+
+/// Path (c) with `workload.clients` threads, each with its own blocking keep-alive connection
+/// (`BlockingHTTPClient`), exactly as paths (a) and (b) use one blocking libmemcached client per
+/// thread. A read is GET /v1/sessions/{id}; a write is a merge-patch PATCH without If-Match.
+func runSidecarThreaded(path: String, socket: String, ids: [String], workload: Workload, readTarget: String? = nil,
+                        cpuPIDs: [(String, [pid_t])]) -> PathResult {
+    let collector = Collector()
+    let group = DispatchGroup()
+    let start = StartSignal()
+    let ready = Collector()
+    for c in 0..<workload.clients {
+        group.enter()
+        Thread {
+            defer { group.leave() }
+            var rec = ClientRecord()
+            rec.reads.reserveCapacity(1 << 16)
+            let client: BlockingHTTPClient
+            do {
+                client = try BlockingHTTPClient(socketPath: socket)
+                _ = try client.send("GET", "/v1/sessions/\(ids[c % ids.count])")  // connect before the clock starts
+            } catch {
+                rec.error("\(error)")
+                ready.add(ClientRecord())
+                collector.add(rec)
+                return
+            }
+            ready.add(ClientRecord())
+            var t0 = start.get()
+            while t0 == 0 { usleep(200); t0 = start.get() }
+            let measureFrom = t0 + UInt64(workload.warmupSeconds * 1e9)
+            let end = measureFrom + UInt64(workload.durationSeconds * 1e9)
+            var rng = SplitMix64(state: UInt64(c) &* 104_729 &+ t0)
+            var n = 0
+            while true {
+                let begin = monotonicNanos()
+                if begin >= end { break }
+                let id = ids[rng.below(ids.count)]
+                let isWrite = rng.below(100) < workload.writePercent
+                n += 1
+                var ok = true
+                do {
+                    let r = isWrite
+                        ? try client.send("PATCH", "/v1/sessions/\(id)", contentType: "application/merge-patch+json",
+                                          body: Array(#"{"counter":\#(n)}"#.utf8))
+                        : try client.send("GET", readTarget ?? "/v1/sessions/\(id)")
+                    if r.status != 200 {
+                        ok = false
+                        rec.error("\(isWrite ? "PATCH" : "GET"): HTTP \(r.status) \(String(decoding: r.body.prefix(200), as: UTF8.self))")
+                    }
+                } catch {
+                    ok = false
+                    rec.error("\(isWrite ? "PATCH" : "GET"): \(error)")
+                    break  // the connection is in an unknown state
+                }
+                let done = monotonicNanos()
+                if ok, begin >= measureFrom, done <= end {
+                    if isWrite { rec.writes.append(done - begin) } else { rec.reads.append(done - begin) }
+                }
+            }
+            collector.add(rec)
+        }.start()
+    }
+    _ = waitFor(seconds: 30) { ready.all.count == workload.clients }
+    let t0 = monotonicNanos() + 1_000_000
+    let cpu = CPUWindow(cpuPIDs, from: t0 + UInt64(workload.warmupSeconds * 1e9))
+    start.set(t0)
+    cpu.sampleStart()
+    group.wait()
+    return PathResult(path: path, seconds: workload.durationSeconds, records: collector.all, cpu: cpu.finish())
+}

@@ -37,6 +37,10 @@ struct Options {
     var sidecarArgs: [String] = []
     var connections: Int?
     var clientDecode = false
+    /// (c)'s client: "threads" (blocking keep-alive connections, one per client thread, like (a) and (b)) or "nio" (SessionMeshClient).
+    var sidecarClient = "threads"
+    /// Diagnostic: (c) reads GET this path instead of a session (e.g. /healthz: the HTTP layer's ceiling).
+    var readTarget: String?
     var pollTimeoutMs = 250
     var hash = "md5"
     var nutcrackerConnections = 1
@@ -61,8 +65,12 @@ struct Options {
                                interleaved — compare builds in one run); ARGS = extra `run` flags,
                                space-separated. Default: sessionmesh beside this executable.
       --sidecar-args "ARGS"    extra `sessionmesh run` flags for every sidecar (e.g. "--store-threads 16")
+      --client threads|nio     (c)'s client: one thread per client with a blocking keep-alive connection,
+                               as (a) and (b) use blocking libmemcached (default), or SessionMeshClient
+      --read-target PATH       diagnostic: (c)'s reads GET PATH instead of a session (e.g. /healthz, the
+                               ceiling of the HTTP layer without the store); threads client only
       --connections N          SessionMeshClient maxConnections (default: --clients)
-      --client-decode          (c) uses the typed API (JSON-decodes every response) instead of raw send
+      --client-decode          (c) uses SessionMeshClient's typed API (JSON-decodes every response)
       --poll-timeout-ms N      libmemcached POLL_TIMEOUT for (a)/(b) (default 250, as the sidecar)
       --hash md5|fnv1a_64      nutcracker key hash (default md5)
       --nutcracker-connections N  nutcracker server_connections (default 1, its default)
@@ -105,7 +113,11 @@ struct Options {
                 o.sidecars.append((label, binary, extra))
             case "--sidecar-args": o.sidecarArgs = value().split(separator: " ").map(String.init)
             case "--connections": o.connections = max(1, int())
-            case "--client-decode": o.clientDecode = true
+            case "--client-decode": o.clientDecode = true; o.sidecarClient = "nio"
+            case "--read-target": o.readTarget = value()
+            case "--client":
+                o.sidecarClient = value()
+                guard ["threads", "nio"].contains(o.sidecarClient) else { fail("--client is threads or nio") }
             case "--poll-timeout-ms": o.pollTimeoutMs = max(1, int())
             case "--hash": o.hash = value()
             case "--nutcracker-connections": o.nutcrackerConnections = max(1, int())
@@ -257,8 +269,12 @@ do {
     print("preloaded items per memcached node: (a) \(zip(afterA, [0, 0, 0]).map { String($0.0 - $0.1) }.joined(separator: "/"))"
           + ", (b) \(zip(afterB, afterA).map { String($0.0 - $0.1) }.joined(separator: "/"))"
           + ", (c) \(zip(afterC, afterB).map { String($0.0 - $0.1) }.joined(separator: "/")) (2 copies each)")
-    print("client (c): SessionMeshClient maxConnections \(connections), \(options.clientDecode ? "typed get/patch (JSON-decoded)" : "raw send (status checked, body not decoded)")"
-      + (options.nioExecutor ? ", NIO event loops as the global executor" : ", default global executor"))
+    if options.sidecarClient == "threads" {
+        print("client (c): \(options.clients) threads, each with one blocking HTTP/1.1 keep-alive connection (status checked, body not decoded)")
+    } else {
+        print("client (c): SessionMeshClient maxConnections \(connections), \(options.clientDecode ? "typed get/patch (JSON-decoded)" : "raw send (status checked, body not decoded)")"
+          + (options.nioExecutor ? ", NIO event loops as the global executor" : ", default global executor"))
+    }
 
     // Rounds
     var results: [[PathResult]] = []
@@ -277,6 +293,11 @@ do {
             default:
                 for (i, client) in clients.enumerated() {
                     let ids = sidecarIDs[i], label = "c \(sidecars[i].label)", pid = sidecars[i].pid, decode = options.clientDecode
+                    if options.sidecarClient == "threads" {
+                        roundResults.append(runSidecarThreaded(path: label, socket: sidecars[i].socket, ids: ids, workload: workload, readTarget: options.readTarget,
+                                                               cpuPIDs: [("memcached", memcachedPIDs), ("sidecar", [pid])]))
+                        continue
+                    }
                     roundResults.append(blocking {
                         await runSidecar(path: label, client: client, ids: ids, workload: workload, decode: decode,
                                          cpuPIDs: [("memcached", memcachedPIDs), ("sidecar", [pid])])

@@ -19,21 +19,68 @@ enum MemcachedCommands {
         }
     }
 
+    /// One multi-key `gets` per handle, all sent before any reply is read: a batch of reads costs
+    /// about one round trip. Keys absent from a node are absent from its dictionary.
+    static func getsMany(_ keys: [[String]], handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<[String: MemcachedItem], MemcachedFailure>] {
+        var sent = [MemcachedOutcome](repeating: .ok, count: handles.count)
+        for (i, handle) in handles.enumerated() {
+            // The keys of this handle, NUL-terminated, back to back in one buffer.
+            let lengths = keys[i].map { $0.utf8.count }
+            var buffer = [CChar]()
+            buffer.reserveCapacity(lengths.reduce(keys[i].count, +))
+            for key in keys[i] {
+                buffer.append(contentsOf: key.utf8.map { CChar(bitPattern: $0) })
+                buffer.append(0)
+            }
+            sent[i] = buffer.withUnsafeBufferPointer { base in
+                var pointers = [UnsafePointer<CChar>?]()
+                pointers.reserveCapacity(lengths.count)
+                var offset = 0
+                for length in lengths {
+                    pointers.append(base.baseAddress! + offset)
+                    offset += length + 1
+                }
+                var lengths = lengths
+                return classify(memcached_mget(handle, &pointers, &lengths, lengths.count))
+            }
+        }
+        return handles.enumerated().map { i, handle in
+            guard sent[i] == .ok else { return .failure(MemcachedFailure(sent[i])) }
+            return fetchAll(handle)
+        }
+    }
+
+    private static func fetchAll(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<[String: MemcachedItem], MemcachedFailure> {
+        var rc = MEMCACHED_SUCCESS
+        var items = [String: MemcachedItem]()
+        while let result = memcached_fetch_result(handle, nil, &rc) {
+            let keyLength = memcached_result_key_length(result)
+            if keyLength > 0, let k = memcached_result_key_value(result) {
+                let key = k.withMemoryRebound(to: UInt8.self, capacity: keyLength) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: keyLength), as: UTF8.self)
+                }
+                items[key] = MemcachedItem(value: value(of: result), cas: memcached_result_cas(result))
+            }
+            memcached_result_free(result)
+        }
+        switch classify(rc) {
+        case .ok, .miss: return .success(items)
+        case let other: return .failure(MemcachedFailure(other))
+        }
+    }
+
+    private static func value(of result: UnsafeMutablePointer<memcached_result_st>) -> [UInt8] {
+        let length = memcached_result_length(result)
+        guard length > 0, let p = memcached_result_value(result) else { return [] }
+        return p.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
+    }
+
     private static func fetchOne(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<MemcachedItem?, MemcachedFailure> {
         var rc = MEMCACHED_SUCCESS
         var item: MemcachedItem?
         // Drain until END so the handle is clean for its next command.
         while let result = memcached_fetch_result(handle, nil, &rc) {
-            if item == nil {
-                let length = memcached_result_length(result)
-                let value: [UInt8]
-                if length > 0, let p = memcached_result_value(result) {
-                    value = p.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-                } else {
-                    value = []
-                }
-                item = MemcachedItem(value: value, cas: memcached_result_cas(result))
-            }
+            if item == nil { item = MemcachedItem(value: value(of: result), cas: memcached_result_cas(result)) }
             memcached_result_free(result)
         }
         switch classify(rc) {

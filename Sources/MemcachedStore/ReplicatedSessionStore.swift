@@ -14,7 +14,8 @@ import Synchronization
 ///   and stale or missing copies are repaired in the background.
 /// - A POLL_TIMEOUT is "outcome unknown": the node is re-read and the write retried by version.
 ///
-/// Every libmemcached call runs on `threadPool`, never on an event loop.
+/// Every libmemcached call runs on `threadPool` (writes, repairs) or on the read coalescer's
+/// threads (reads), never on an event loop.
 public final class ReplicatedSessionStore: SessionStorage {
     public let config: MemcachedStoreConfig
     private let ring: PlacementRing
@@ -26,20 +27,33 @@ public final class ReplicatedSessionStore: SessionStorage {
     private let metrics = StoreMetrics()
     private let repairsInFlight = Atomic<Int>(0)
     private static let maxRepairsInFlight = 256
+    private let reads = ReadCoalescer<Result<SessionRecord?, SessionError>>(
+        maxBatch: maxReadBatch, stoppedReply: .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)))
+    /// Threads that serve coalesced reads, and the most reads one multi-key `gets` carries.
+    static let readThreads = 2, maxReadBatch = 64
 
     public init(config: MemcachedStoreConfig, sealer: RecordSealer, threadPool: NIOThreadPool, logger: Logger) throws {
         if let problem = config.validate() { throw StoreConfigError(message: problem) }
         self.config = config
         self.ring = PlacementRing(nodes: config.nodes)
         self.pools = try config.nodes.map { node in
-            try MemcachedHandlePool(address: MemcachedAddress(node)!, size: config.threads,
+            try MemcachedHandlePool(address: MemcachedAddress(node)!, size: config.threads + Self.readThreads,
                                     connectTimeoutMs: config.connectTimeoutMs, pollTimeoutMs: config.pollTimeoutMs)
         }
         self.health = NodeHealth(nodeCount: config.nodes.count, retryIntervalMs: config.retryIntervalMs)
         self.sealer = sealer
         self.threadPool = threadPool
         self.logger = logger
+        reads.start(threads: Self.readThreads) { [weak self] keys in
+            guard let self else { return keys.map { _ in .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)) } }
+            return self.loadBatchBlocking(keys)
+        }
     }
+
+    deinit { reads.stop() }
+
+    /// Stops the read threads; reads after this answer 503. Writes stop with `threadPool`.
+    public func shutdown() { reads.stop() }
 
     /// Nodes not currently marked down.
     public func liveNodeCount() -> Int {
@@ -55,7 +69,7 @@ public final class ReplicatedSessionStore: SessionStorage {
         let start = MonotonicTime.nanos()
         defer { metrics.loadLatency.recordNanoseconds(Int64(MonotonicTime.nanos() - start)) }
         metrics.loads.increment()
-        return try await offload { () throws(SessionError) -> SessionRecord? in try self.loadBlocking(storageKey) }
+        return try await reads.read(storageKey).get()
     }
 
     public func write(_ record: SessionRecord, storageKey: String, expected: SessionRecord?) async throws(SessionError) -> WriteOutcome {
@@ -108,12 +122,57 @@ public final class ReplicatedSessionStore: SessionStorage {
             metrics.unavailable.increment()
             throw .unavailable("no memcached node answered", retryAfterSeconds: 1)
         }
+        return newest(of: copies, key: key)
+    }
+
+    /// The newest copy; older or missing copies are repaired in the background.
+    private func newest(of copies: [(node: Int, record: SessionRecord?)], key: String) -> SessionRecord? {
         let best = copies.compactMap(\.record).max { !$0.isNewer(than: $1) && $0 != $1 }
         if let best {
             let stale = copies.filter { copy in copy.record.map { best.isNewer(than: $0) } ?? true }.map(\.node)
             if !stale.isEmpty { scheduleRepair(best, key: key, nodes: stale) }
         }
         return best
+    }
+
+    /// Reads a batch of sessions (see `ReadCoalescer`): each key's first `replicas` live nodes, with
+    /// one multi-key `gets` per node, all sent before any reply is read. A key whose nodes did not
+    /// all answer, or that has fewer live nodes than `replicas`, is read again on its own by
+    /// `loadBlocking`, which replaces failed nodes with the next live ones.
+    private func loadBatchBlocking(_ keys: [String]) -> [Result<SessionRecord?, SessionError>] {
+        let now = MonotonicTime.nanos()
+        var targets = [[Int]]()
+        targets.reserveCapacity(keys.count)
+        var keysOfNode = [[String]](repeating: [], count: pools.count)
+        for key in keys {
+            var nodes = [Int]()
+            for node in ring.preferenceList(for: key, count: ring.nodeCount) where health.isLive(node, now: now) {
+                nodes.append(node)
+                if nodes.count == config.replicas { break }
+            }
+            targets.append(nodes)
+            for node in nodes where !keysOfNode[node].contains(key) { keysOfNode[node].append(key) }
+        }
+        let involved = keysOfNode.indices.filter { !keysOfNode[$0].isEmpty }
+        var itemsOfNode = [[String: MemcachedItem]?](repeating: nil, count: pools.count)
+        if !involved.isEmpty {
+            let fetched = withHandles(involved) { handles in
+                MemcachedCommands.getsMany(involved.map { keysOfNode[$0] }, handles: handles)
+            }
+            for (node, result) in zip(involved, fetched) {
+                switch result {
+                case .success(let items): itemsOfNode[node] = items
+                case .failure(let failure): nodeFailed(node, failure.outcome)
+                }
+            }
+        }
+        return zip(keys, targets).map { key, nodes in
+            guard nodes.count == config.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else {
+                return Result { () throws(SessionError) in try loadBlocking(key) }
+            }
+            let copies = nodes.map { node in (node: node, record: itemsOfNode[node]![key].flatMap { open($0.value, key: key) }) }
+            return .success(newest(of: copies, key: key))
+        }
     }
 
     /// One pipelined `gets` per node; undecodable or tampered copies count as missing (and get repaired).

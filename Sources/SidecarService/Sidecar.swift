@@ -103,10 +103,12 @@ public enum Sidecar {
         do {
             try await group.run()
         } catch {
+            try? await threadPool.runIfActive { store.shutdown() }  // joins the read threads: not on an event loop
             try? await threadPool.shutdownGracefully()
             unlink(socketPath)
             throw error
         }
+        try? await threadPool.runIfActive { store.shutdown() }
         try? await threadPool.shutdownGracefully()
         unlink(socketPath)
         logger.notice("sessionmesh stopped")
