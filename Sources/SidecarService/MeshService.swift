@@ -76,6 +76,9 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         "refutations": Counter(label: "sessionmesh_gossip_refutations_total"),
     ]
     private let lastStats = Mutex<GossipStats?>(nil)
+    /// The timer loop sleeps until the node's next deadline; node changes from packets and
+    /// streams wake it when they bring that deadline forward.
+    private let sleeper = DeadlineSleeper()
 
     public init(settings: Settings, logger: Logger, load: @escaping @Sendable () -> HostLoad) {
         self.settings = settings
@@ -158,11 +161,11 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     private func receiveLoop() async {
         for await packet in transport.packets {
             guard let from = Self.gossipAddress(packet.from) else { continue }
-            let (effects, errors) = node.withLock { n -> ([GossipEffect], Int) in
-                let before = n?.stats.packetErrors ?? 0
-                let effects = n?.receivePacket(packet.bytes, from: from, now: now()) ?? []
-                return (effects, (n?.stats.packetErrors ?? 0) - before)
-            }
+            let (effects, errors) = withNode { n -> ([GossipEffect], Int) in
+                let before = n.stats.packetErrors
+                let effects = n.receivePacket(packet.bytes, from: from, now: now())
+                return (effects, n.stats.packetErrors - before)
+            } ?? ([], 0)
             if errors > 0 { logMalformed(from: from, size: packet.bytes.count) }
             await execute(effects)
         }
@@ -190,9 +193,15 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             let effects = node.withLock { $0?.tick(now: t) ?? [] }
             await execute(effects)
             exportStats()
-            let deadline = node.withLock { $0?.nextDeadline } ?? (t + 50 * GossipConfig.millisecond)
-            let wait = max(1 * GossipConfig.millisecond, min(deadline - now(), 50 * GossipConfig.millisecond))
-            try? await Task.sleep(for: .nanoseconds(wait))
+            // Sleep until the earliest of: the node's next deadline, the next load refresh, the
+            // next meta update. Packets and streams that bring the node's deadline forward wake
+            // the sleep early (`withNode`), so there is no polling.
+            let after = now()
+            var deadline = node.withLock { $0?.nextDeadline } ?? (after + 50 * GossipConfig.millisecond)
+            deadline = min(deadline, after + Self.nanoseconds(nextLoad - ContinuousClock.now))
+            deadline = min(deadline, after + Self.nanoseconds(nextMeta - ContinuousClock.now))
+            let wait = min(max(1 * GossipConfig.millisecond, deadline - after), 1 * GossipConfig.second)
+            await sleeper.sleep(nanoseconds: wait, until: after + wait)
         }
     }
 
@@ -206,7 +215,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             let seeds = (try? await NIOThreadPool.singleton.runIfActive {
                 names.compactMap { Self.resolve(host: $0.0, port: $0.1) }
             }) ?? []
-            await execute(node.withLock { $0?.join(seeds: seeds, now: now()) ?? [] })
+            await execute(withNode { $0.join(seeds: seeds, now: now()) } ?? [])
             try? await Task.sleep(for: .milliseconds(500))
             if (node.withLock { $0?.members.count ?? 0 }) > 1 {
                 peers.withLock { $0.joined = true }
@@ -265,16 +274,16 @@ public final class MeshService: Service, MeshDirectory, Sendable {
 
     private func stream(_ request: StreamRequest) async {
         guard let address = Self.socketAddress(request.to) else {
-            await execute(node.withLock { $0?.streamFailed(id: request.id, now: now()) ?? [] })
+            await execute(withNode { $0.streamFailed(id: request.id, now: now()) } ?? [])
             return
         }
         do {
             let reply = try await transport.exchange(to: address, bytes: request.bytes, timeout: .nanoseconds(request.timeout))
             guard let (message, _) = try StreamCodec.decode(reply) else { throw MeshError("truncated stream reply") }
-            await execute(node.withLock { $0?.receiveStreamReply(id: request.id, message, now: now()) ?? [] })
+            await execute(withNode { $0.receiveStreamReply(id: request.id, message, now: now()) } ?? [])
         } catch {
             logger.debug("gossip stream failed", metadata: ["to": "\(request.to)", "error": "\(error)"])
-            await execute(node.withLock { $0?.streamFailed(id: request.id, now: now()) ?? [] })
+            await execute(withNode { $0.streamFailed(id: request.id, now: now()) } ?? [])
         }
     }
 
@@ -282,10 +291,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         guard let from = from.flatMap(Self.gossipAddress) else { return nil }
         do {
             guard let (message, _) = try StreamCodec.decode(bytes) else { return nil }
-            let (reply, effects) = node.withLock { n -> ([UInt8]?, [GossipEffect]) in
-                guard n != nil else { return (nil, []) }
-                return n!.receiveStream(message, from: from, now: now())
-            }
+            let (reply, effects) = withNode { $0.receiveStream(message, from: from, now: now()) } ?? (nil, [])
             await execute(effects)
             return reply
         } catch {
@@ -325,6 +331,22 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     }
 
     // MARK: Helpers
+
+    /// Runs `body` on the node (nil before `run` created it) and wakes the timer loop if the
+    /// node's next deadline is now earlier than the loop sleeps.
+    private func withNode<T>(_ body: (inout GossipNode) -> T) -> T? {
+        let (result, deadline) = node.withLock { n -> (T?, Int64) in
+            guard n != nil else { return (nil, .max) }
+            let result = body(&n!)
+            return (result, n!.nextDeadline)
+        }
+        if result != nil { sleeper.wake(ifSleepingPast: deadline) }
+        return result
+    }
+
+    private static func nanoseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
 
     private func now() -> Int64 {
         let d = ContinuousClock.now - epoch

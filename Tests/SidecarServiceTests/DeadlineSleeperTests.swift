@@ -1,0 +1,50 @@
+import Testing
+@testable import SidecarService
+
+@Suite struct DeadlineSleeperTests {
+    private static func elapsedMs(_ body: () async -> Void) async -> Double {
+        let start = ContinuousClock.now
+        await body()
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+
+    @Test func sleepsUntilTheDeadline() async {
+        let sleeper = DeadlineSleeper()
+        let ms = await Self.elapsedMs { await sleeper.sleep(nanoseconds: 50_000_000, until: 50_000_000) }
+        #expect(ms >= 45 && ms < 1000)
+    }
+
+    @Test func anEarlierDeadlineWakesTheSleep() async {
+        let sleeper = DeadlineSleeper()
+        let waker = Task {
+            try? await Task.sleep(for: .milliseconds(50))
+            sleeper.wake(ifSleepingPast: 9_000_000_000)  // later than the sleep: ignored
+            try? await Task.sleep(for: .milliseconds(50))
+            sleeper.wake(ifSleepingPast: 100_000_000)
+        }
+        let ms = await Self.elapsedMs { await sleeper.sleep(nanoseconds: 10_000_000_000, until: 10_000_000_000) }
+        #expect(ms >= 90 && ms < 5000)
+        await waker.value
+    }
+
+    @Test func aWakeWhileNobodySleepsEndsTheNextSleepAtOnce() async {
+        let sleeper = DeadlineSleeper()
+        sleeper.wake(ifSleepingPast: 0)
+        let ms = await Self.elapsedMs { await sleeper.sleep(nanoseconds: 10_000_000_000, until: 10_000_000_000) }
+        #expect(ms < 1000)
+        // The wake was used up: the next sleep lasts.
+        let again = await Self.elapsedMs { await sleeper.sleep(nanoseconds: 30_000_000, until: 30_000_000) }
+        #expect(again >= 25)
+    }
+
+    @Test func cancellationEndsTheSleep() async {
+        let sleeper = DeadlineSleeper()
+        let start = ContinuousClock.now
+        let task = Task { await sleeper.sleep(nanoseconds: 10_000_000_000, until: 10_000_000_000) }
+        try? await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        await task.value
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+}
