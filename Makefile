@@ -1,6 +1,7 @@
 # SessionMesh — quick start: `make test`, `make demo`.
 SHELL := /bin/bash
 SWIFT ?= swift
+export SWIFT
 APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -17,8 +18,9 @@ deps:
 build: deps
 	$(SWIFT) build --product sessionmesh
 
+# Static Swift runtime, lld with packed relocations: see scripts/build-release.sh (idle RSS).
 release: deps
-	$(SWIFT) build -c release --product sessionmesh
+	scripts/build-release.sh
 
 # Everything: unit tests, store tests against real memcached, API tests against real sidecars.
 test: deps

@@ -9,8 +9,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SWIFT="${SWIFT:-swift}"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  "$SWIFT" build -c release --product sessionmesh
-  "$SWIFT" build -c release --product SessionBench
+  SWIFT="$SWIFT" scripts/build-release.sh sessionmesh SessionBench
 fi
-BIN="$("$SWIFT" build -c release --show-bin-path)"
+BIN="$(SWIFT="$SWIFT" scripts/build-release.sh --show-bin-path)"
 exec "$BIN/SessionBench" --sidecar "$BIN/sessionmesh" "$@"

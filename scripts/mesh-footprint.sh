@@ -5,7 +5,7 @@ set -euo pipefail
 SECONDS_TO_MEASURE=${1:-30}
 BIN=${2:-.build/release/sessionmesh}
 N=10
-[ -x "$BIN" ] || { echo "build first: swift build -c release --product sessionmesh"; exit 1; }
+[ -x "$BIN" ] || { echo "build first: make release (scripts/build-release.sh)"; exit 1; }
 DIR=$(mktemp -d /tmp/sessionmesh-footprint.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
