@@ -260,6 +260,32 @@ public final class GossipTransport: Service, Sendable {
         shared.stats.withLock { $0.udpSent += 1 }
     }
 
+    /// Sends several packets with one hop to the event loop and one flush (a gossip round's
+    /// packets cost one wakeup of the loop, not one each). Every packet is attempted; returns
+    /// the packets that failed, with their errors (none: all reached the socket).
+    @discardableResult
+    public func send(batch packets: [(bytes: [UInt8], to: SocketAddress)]) async throws -> [(to: SocketAddress, error: any Error)] {
+        guard !packets.isEmpty else { return [] }
+        let udp = try udpChannel()
+        let envelopes = try packets.map { AddressedEnvelope(remoteAddress: $0.to, data: ByteBuffer(bytes: try shared.sealPacket($0.bytes))) }
+        let loop = udp.eventLoop
+        let results = try await loop.flatSubmit { () -> EventLoopFuture<[Result<Void, any Error>]> in
+            let writes = envelopes.map { envelope -> EventLoopFuture<Void> in
+                let promise = loop.makePromise(of: Void.self)
+                udp.write(envelope, promise: promise)
+                return promise.futureResult
+            }
+            udp.flush()
+            return EventLoopFuture.whenAllComplete(writes, on: loop)
+        }.get()
+        var failed: [(to: SocketAddress, error: any Error)] = []
+        for (i, result) in results.enumerated() {
+            if case .failure(let error) = result { failed.append((packets[i].to, error)) }
+        }
+        shared.stats.withLock { $0.udpSent += packets.count - failed.count }
+        return failed
+    }
+
     /// Sends one packet to `host:port` (numeric IP).
     public func send(_ bytes: [UInt8], host: String, port: Int) async throws {
         try await send(bytes, to: SocketAddress(ipAddress: host, port: port))

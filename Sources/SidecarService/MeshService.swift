@@ -243,14 +243,23 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     // MARK: Effects
 
     private func execute(_ effects: [GossipEffect]) async {
+        // All packets of one batch of effects go out with one hop to the event loop.
+        var packets: [(bytes: [UInt8], to: SocketAddress)] = []
+        for case .sendPacket(let bytes, let to) in effects {
+            if bytes.first == 0 { probes.increment() }  // a bare pingMsg is a probe
+            if let address = Self.socketAddress(to) { packets.append((bytes, address)) }
+        }
+        do {
+            for failure in try await transport.send(batch: packets) {
+                logger.debug("gossip send failed", metadata: ["to": "\(failure.to)", "error": "\(failure.error)"])
+            }
+        } catch {
+            logger.debug("gossip send failed", metadata: ["packets": "\(packets.count)", "error": "\(error)"])
+        }
         for effect in effects {
             switch effect {
-            case .sendPacket(let bytes, let to):
-                if bytes.first == 0 { probes.increment() }  // a bare pingMsg is a probe
-                guard let address = Self.socketAddress(to) else { continue }
-                do { try await transport.send(bytes, to: address) } catch {
-                    logger.debug("gossip send failed", metadata: ["to": "\(to)", "error": "\(error)"])
-                }
+            case .sendPacket:
+                break  // sent above
             case .openStream(let request):
                 Task { await self.stream(request) }
             case .memberChanged(let member):

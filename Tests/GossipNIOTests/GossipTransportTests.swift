@@ -29,6 +29,25 @@ struct GossipTransportUDPTests {
         await b.stop()
     }
 
+    @Test func batchSendDeliversEveryPacketInOrder() async throws {
+        let a = try await RunningTransport(keyring: try GossipKeyring(primaryKey: keyA))
+        let b = try await RunningTransport(keyring: try GossipKeyring(primaryKey: keyA))
+        let c = try await RunningTransport(keyring: try GossipKeyring(primaryKey: keyA))
+        let toB = try SocketAddress(ipAddress: "127.0.0.1", port: b.port)
+        let toC = try SocketAddress(ipAddress: "127.0.0.1", port: c.port)
+        let pings = (1...3).map { MP.ping(node: "b", seq: $0) }
+        let failed = try await a.transport.send(batch: [(pings[0], toB), (pings[1], toC), (pings[2], toB)])
+        #expect(failed.isEmpty)
+        #expect(await eventually { b.packets.count == 2 && c.packets.count == 1 })
+        #expect(b.packets.map(\.bytes) == [pings[0], pings[2]])
+        #expect(c.packets.first?.bytes == pings[1])
+        #expect(a.transport.stats.udpSent == 3)
+        #expect(try await a.transport.send(batch: []).isEmpty)
+        await a.stop()
+        await b.stop()
+        await c.stop()
+    }
+
     @Test func encryptedRoundTripAndRotation() async throws {
         let ringA = try GossipKeyring(primaryKey: keyA)
         // B is mid-rotation: primary keyB, still accepts keyA.
