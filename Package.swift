@@ -111,8 +111,6 @@ let package = Package(
                 "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster", "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Sidecar"
         ),

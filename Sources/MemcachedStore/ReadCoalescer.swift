@@ -1,8 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
 
 /// Coalesces concurrent reads into batches, each served by one multi-key `gets` per memcached node.
 ///
@@ -12,16 +10,11 @@ import NIOPosix
 /// `maxBatch`) while the previous batch was in flight, so under load one wake-up and one round
 /// trip per node serve many requests, and an idle sidecar answers a lone read at once.
 ///
-/// A read queued from an event loop is resumed on that event loop, with one task per loop per
-/// batch: the request continues on the thread that owns its connection, and a batch costs each
-/// loop at most one wake-up.
-///
 /// `process` runs on these threads only (it blocks) and returns one reply per key, in order.
 final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
     private struct Waiter: Sendable {
         let key: String
         let continuation: CheckedContinuation<Reply, Never>
-        let eventLoop: (any EventLoop)?
     }
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -70,7 +63,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
                 continuation.resume(returning: stoppedReply)
                 return
             }
-            queue.append(Waiter(key: key, continuation: continuation, eventLoop: MultiThreadedEventLoopGroup.currentEventLoop))
+            queue.append(Waiter(key: key, continuation: continuation))
             pthread_cond_signal(condition)
             pthread_mutex_unlock(mutex)
         }
@@ -91,20 +84,6 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
         if !alreadyStopped { for thread in joining { pthread_join(thread, nil) } }
     }
 
-    private func resume(_ done: [(Waiter, Reply)]) {
-        var byLoop = [ObjectIdentifier: (loop: any EventLoop, done: [(Waiter, Reply)])]()
-        for (waiter, reply) in done {
-            guard let loop = waiter.eventLoop else {
-                waiter.continuation.resume(returning: reply)
-                continue
-            }
-            byLoop[ObjectIdentifier(loop), default: (loop, [])].done.append((waiter, reply))
-        }
-        for (loop, done) in byLoop.values {
-            loop.execute { for (waiter, reply) in done { waiter.continuation.resume(returning: reply) } }
-        }
-    }
-
     private func loop() {
         while true {
             pthread_mutex_lock(mutex)
@@ -118,7 +97,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
             let replies = process(batch.map(\.key))
             precondition(replies.count == batch.count, "one reply per queued read")
-            resume(Array(zip(batch, replies)))
+            for (waiter, reply) in zip(batch, replies) { waiter.continuation.resume(returning: reply) }
         }
     }
 }

@@ -85,15 +85,9 @@ public final class ReplicatedSessionStore: SessionStorage {
 
     private func offload<T: Sendable>(_ body: @escaping @Sendable () throws(SessionError) -> T) async throws(SessionError) -> T {
         let result: Result<T, SessionError>
-        let work = { @Sendable () -> Result<T, SessionError> in
-            do throws(SessionError) { return .success(try body()) } catch { return .failure(error) }
-        }
         do {
-            if let loop = MultiThreadedEventLoopGroup.currentEventLoop {
-                // Continue on this event loop (it owns the request's connection), not on whichever one is next.
-                result = try await threadPool.runIfActive(eventLoop: loop, work).get()
-            } else {
-                result = try await threadPool.runIfActive(work)
+            result = try await threadPool.runIfActive {
+                do throws(SessionError) { return .success(try body()) } catch { return .failure(error) }
             }
         } catch {
             throw .unavailable("the store is shutting down", retryAfterSeconds: 1)

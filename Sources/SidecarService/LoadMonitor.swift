@@ -154,7 +154,7 @@ public final class LoadMonitor: Service, Sendable {
     /// Takes one reading now.
     public func sample() {
         let snapshot = counters.snapshot()
-        let cpuNow = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)).flatMap { CPUUsage(procStat: $0) }
+        let cpuNow = ProcFile.read("/proc/stat").flatMap { CPUUsage(procStat: $0) }
         let now = ContinuousClock.now
         let wall = wallClockMs()
         let sessions = activity.activeCount(now: wall)

@@ -1,0 +1,22 @@
+import Testing
+@testable import SidecarService
+
+@Suite struct ProcFileAndSummaryTests {
+    @Test func procStatIsReadWithoutFoundation() throws {
+        let text = try #require(ProcFile.read("/proc/stat"))
+        #expect(text.hasPrefix("cpu "))
+        #expect(CPUUsage(procStat: text) != nil)
+        #expect(ProcFile.read("/proc/no-such-file") == nil)
+    }
+
+    @Test func loadSummaryPrintsOneDecimalLikePrintf() {
+        #expect(MeshService.oneDecimal(0) == "0.0")
+        #expect(MeshService.oneDecimal(1.04) == "1.0")
+        #expect(MeshService.oneDecimal(12.36) == "12.4")
+        #expect(MeshService.oneDecimal(250) == "250.0")
+        #expect(MeshService.oneDecimal(.nan) == "0.0")
+        #expect(MeshService.oneDecimal(-3) == "0.0")
+        let load = HostLoad(inFlight: 3, latencyMs: 1.24, sessions: 40, cpu: 0.12, errorRate: 0, requestRate: 5, timestamp: 0)
+        #expect(MeshService.loadSummary(load) == "if=3 lat=1.2ms s=40 cpu=12% err=0%")
+    }
+}
