@@ -36,7 +36,7 @@ func startMemcached(dir: String, threads: Int, memoryMB: Int) throws -> Memcache
         var args = ["-l", "127.0.0.1", "-p", String(port), "-U", "0", "-m", String(memoryMB), "-t", String(threads), "-c", "4096"]
         if geteuid() == 0 { args = ["-u", "root"] + args }
         let pid = try spawnChild(binary, args, log: "\(dir)/memcached-\(port).log")
-        if waitFor(seconds: 5, { rawExchange(port: port, "version\r\n", until: "\r\n") != nil }) {
+        if waitUntil(seconds: 5, { rawExchange(port: port, "version\r\n", until: "\r\n") != nil }) {
             return MemcachedNode(port: port, pid: pid)
         }
         Children.stop(pid)
@@ -69,7 +69,7 @@ func startNutcracker(dir: String, servers: [MemcachedNode], hash: String, server
         guard check.status == 0 else { throw SpawnError("nutcracker rejected \(conf): \(check.output)") }
         let pid = try spawnChild(binary, ["-c", conf, "-s", String(statsPort), "-a", "127.0.0.1", "-o", "\(dir)/nutcracker-\(port).log"],
                                  log: "\(dir)/nutcracker-\(port).stdout")
-        if waitFor(seconds: 5, { rawExchange(port: port, "get sessionbench:ping\r\n", until: "END\r\n") != nil }) {
+        if waitUntil(seconds: 5, { rawExchange(port: port, "get sessionbench:ping\r\n", until: "END\r\n") != nil }) {
             return Nutcracker(port: port, statsPort: statsPort, pid: pid, config: conf)
         }
         Children.stop(pid)
@@ -94,7 +94,7 @@ func startSidecar(label: String, binary: String, dir: String, memcached: [Memcac
     let args = ["run", "--socket", socket, "--memcached", memcached.map(\.address).joined(separator: ","),
                 "--keyring", keyring, "--log-level", "notice"] + extra
     let pid = try spawnChild(binary, args, log: log)
-    let ready = waitFor(seconds: 30) {
+    let ready = waitUntil(seconds: 30) {
         let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         return text.contains("sessionmesh ready") || !Children.isRunning(pid)
     }

@@ -154,30 +154,9 @@ func selfCPUSeconds() -> Double {
         + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
 }
 
-/// Sends one ASCII command to 127.0.0.1:port and reads until `terminator` (raw socket: for
-/// readiness checks and `stats`, not for the measured paths).
+/// One ASCII command to 127.0.0.1:port, read until `terminator` (readiness checks and `stats`,
+/// not the measured paths).
 func rawExchange(port: Int, _ command: String, until terminator: String, timeoutSeconds: Int = 2) -> String? {
-    guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
-    defer { close(fd) }
-    let bytes = Array(command.utf8)
-    guard bytes.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == bytes.count else { return nil }
-    var reply = [UInt8]()
-    var buffer = [UInt8](repeating: 0, count: 16384)
-    let end = Array(terminator.utf8)
-    while !(reply.count >= end.count && Array(reply.suffix(end.count)) == end) {
-        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { return nil }
-        reply.append(contentsOf: buffer[0..<n])
-    }
-    return String(decoding: reply, as: UTF8.self)
-}
-
-func waitFor(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = monotonicNanos() + UInt64(seconds * 1e9)
-    while monotonicNanos() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
+    loopbackExchange(port, Array(command.utf8), until: terminator, timeoutSeconds: timeoutSeconds).map { String(decoding: $0, as: UTF8.self) }
 }
 

@@ -2,6 +2,7 @@
 // read (probability 1 − writeFraction) or a merge-patch write. Latency is recorded per operation
 // in nanoseconds; only operations that start after the warm-up and end before the deadline count.
 import Foundation
+import LocalCluster
 import MemcachedStore
 import NIOCore
 import SessionMeshClient
@@ -173,11 +174,16 @@ func preloadMemcached(servers: [String], distribution: DirectMemcachedClient.Dis
     return errs
 }
 
-/// Runs the workload with `workload.clients` threads, each with its own blocking libmemcached client.
-/// A read is `gets`; a write is `gets` + counter bump + `cas`, retried on EXISTS (read-modify-write,
-/// merge-patch semantics at the memcached level).
-func runThreaded(path: String, servers: [String], distribution: DirectMemcachedClient.Distribution, keys: [String],
-                 workload: Workload, pollTimeoutMs: Int, cpuPIDs: [(String, [pid_t])]) -> PathResult {
+/// One blocking client's operation: picks its key with `rng`, performs a read or a write, notes
+/// failures in `record`, and returns whether it succeeded. Throwing ends the client (its connection
+/// is in an unknown state).
+typealias BlockingOperation = (_ isWrite: Bool, _ rng: inout SplitMix64, _ record: inout ClientRecord) throws -> Bool
+
+/// Runs the workload on `workload.clients` threads, one blocking client each (`connect` makes it
+/// and does one warm-up call before the clock starts). Latencies count only operations that start
+/// after the warm-up and finish inside the measured window.
+func runBlockingClients(path: String, workload: Workload, cpuPIDs: [(String, [pid_t])],
+                        connect: @escaping @Sendable (_ client: Int) throws -> BlockingOperation) -> PathResult {
     let collector = Collector()
     let group = DispatchGroup()
     let start = StartSignal()
@@ -188,10 +194,9 @@ func runThreaded(path: String, servers: [String], distribution: DirectMemcachedC
             defer { group.leave() }
             var rec = ClientRecord()
             rec.reads.reserveCapacity(1 << 16)
-            let client: DirectMemcachedClient
+            let operation: BlockingOperation
             do {
-                client = try DirectMemcachedClient(servers: servers, distribution: distribution, pollTimeoutMs: pollTimeoutMs)
-                _ = try client.get(keys[c % keys.count])  // connect before the clock starts
+                operation = try connect(c)
             } catch {
                 rec.error("\(error)")
                 ready.add(ClientRecord())
@@ -203,30 +208,17 @@ func runThreaded(path: String, servers: [String], distribution: DirectMemcachedC
             while t0 == 0 { usleep(200); t0 = start.get() }
             let measureFrom = t0 + UInt64(workload.warmupSeconds * 1e9)
             let end = measureFrom + UInt64(workload.durationSeconds * 1e9)
-            var rng = SplitMix64(state: UInt64(c) &* 7919 &+ t0)
+            var rng = SplitMix64(state: UInt64(c) &* 104_729 &+ t0)
             while true {
                 let begin = monotonicNanos()
                 if begin >= end { break }
-                let key = keys[rng.below(keys.count)]
                 let isWrite = rng.below(100) < workload.writePercent
-                var ok = true
-                if isWrite {
-                    var attempts = 0
-                    while true {
-                        attempts += 1
-                        do {
-                            guard var item = try client.get(key) else { rec.error("write: missing \(key)"); ok = false; break }
-                            guard bumpCounter(&item.value, by: 1) else { rec.error("write: bad value"); ok = false; break }
-                            let status = client.cas(key, item.value, cas: item.cas)
-                            if status == .stored { break }
-                            if status == .exists, attempts < 100 { rec.casRetries += 1; continue }
-                            rec.error("cas: \(status)"); ok = false; break
-                        } catch { rec.error("gets: \(error)"); ok = false; break }
-                    }
-                } else {
-                    do {
-                        if try client.get(key) == nil { rec.error("read: missing \(key)"); ok = false }
-                    } catch { rec.error("gets: \(error)"); ok = false }
+                let ok: Bool
+                do {
+                    ok = try operation(isWrite, &rng, &rec)
+                } catch {
+                    rec.error("\(isWrite ? "write" : "read"): \(error)")
+                    break
                 }
                 let done = monotonicNanos()
                 if ok, begin >= measureFrom, done <= end {
@@ -236,13 +228,44 @@ func runThreaded(path: String, servers: [String], distribution: DirectMemcachedC
             collector.add(rec)
         }.start()
     }
-    _ = waitFor(seconds: 30) { ready.all.count == workload.clients }
+    _ = waitUntil(seconds: 30) { ready.all.count == workload.clients }
     let t0 = monotonicNanos() + 1_000_000
     let cpu = CPUWindow(cpuPIDs, from: t0 + UInt64(workload.warmupSeconds * 1e9))
     start.set(t0)
     cpu.sampleStart()
     group.wait()
     return PathResult(path: path, seconds: workload.durationSeconds, records: collector.all, cpu: cpu.finish())
+}
+
+/// Paths (a) and (b): one blocking libmemcached client per thread. A read is `gets`; a write is
+/// `gets` + counter bump + `cas`, retried on EXISTS (read-modify-write, merge-patch semantics at
+/// the memcached level).
+func runThreaded(path: String, servers: [String], distribution: DirectMemcachedClient.Distribution, keys: [String],
+                 workload: Workload, pollTimeoutMs: Int, cpuPIDs: [(String, [pid_t])]) -> PathResult {
+    runBlockingClients(path: path, workload: workload, cpuPIDs: cpuPIDs) { c in
+        let client = try DirectMemcachedClient(servers: servers, distribution: distribution, pollTimeoutMs: pollTimeoutMs)
+        _ = try client.get(keys[c % keys.count])  // connect before the clock starts
+        return { isWrite, rng, rec in
+            let key = keys[rng.below(keys.count)]
+            guard isWrite else {
+                do {
+                    if try client.get(key) == nil { rec.error("read: missing \(key)"); return false }
+                    return true
+                } catch { rec.error("gets: \(error)"); return false }
+            }
+            for attempt in 1...100 {
+                do {
+                    guard var item = try client.get(key) else { rec.error("write: missing \(key)"); return false }
+                    guard bumpCounter(&item.value, by: 1) else { rec.error("write: bad value"); return false }
+                    let status = client.cas(key, item.value, cas: item.cas)
+                    if status == .stored { return true }
+                    if status == .exists, attempt < 100 { rec.casRetries += 1; continue }
+                    rec.error("cas: \(status)"); return false
+                } catch { rec.error("gets: \(error)"); return false }
+            }
+            return false
+        }
+    }
 }
 
 /// Samples CPU time of the benchmark process and of the given children over the measured window.
@@ -398,72 +421,27 @@ func runSidecar(path: String, client: SessionMeshClient, ids: [String], workload
     return PathResult(path: path, seconds: workload.durationSeconds, records: records, cpu: cpu.finish())
 }
 
-/// Path (c) with `workload.clients` threads, each with its own blocking keep-alive connection
-/// (`BlockingHTTPClient`), exactly as paths (a) and (b) use one blocking libmemcached client per
-/// thread. A read is GET /v1/sessions/{id}; a write is a merge-patch PATCH without If-Match.
+/// Path (c) with one blocking keep-alive connection per thread (`BlockingHTTPClient`), as paths
+/// (a) and (b) use one blocking libmemcached client per thread. A read is GET /v1/sessions/{id}
+/// (or `readTarget`); a write is a merge-patch PATCH without If-Match.
 func runSidecarThreaded(path: String, socket: String, ids: [String], workload: Workload, readTarget: String? = nil,
                         cpuPIDs: [(String, [pid_t])]) -> PathResult {
-    let collector = Collector()
-    let group = DispatchGroup()
-    let start = StartSignal()
-    let ready = Collector()
-    for c in 0..<workload.clients {
-        group.enter()
-        Thread {
-            defer { group.leave() }
-            var rec = ClientRecord()
-            rec.reads.reserveCapacity(1 << 16)
-            let client: BlockingHTTPClient
-            do {
-                client = try BlockingHTTPClient(socketPath: socket)
-                _ = try client.send("GET", "/v1/sessions/\(ids[c % ids.count])")  // connect before the clock starts
-            } catch {
-                rec.error("\(error)")
-                ready.add(ClientRecord())
-                collector.add(rec)
-                return
+    runBlockingClients(path: path, workload: workload, cpuPIDs: cpuPIDs) { c in
+        let client = try BlockingHTTPClient(socketPath: socket)
+        _ = try client.send("GET", "/v1/sessions/\(ids[c % ids.count])")  // connect before the clock starts
+        var n = 0
+        return { isWrite, rng, rec in
+            let id = ids[rng.below(ids.count)]
+            n += 1
+            let r = isWrite
+                ? try client.send("PATCH", "/v1/sessions/\(id)", contentType: "application/merge-patch+json",
+                                  body: Array(#"{"counter":\#(n)}"#.utf8))
+                : try client.send("GET", readTarget ?? "/v1/sessions/\(id)")
+            guard r.status == 200 else {
+                rec.error("\(isWrite ? "PATCH" : "GET"): HTTP \(r.status) \(String(decoding: r.body.prefix(200), as: UTF8.self))")
+                return false
             }
-            ready.add(ClientRecord())
-            var t0 = start.get()
-            while t0 == 0 { usleep(200); t0 = start.get() }
-            let measureFrom = t0 + UInt64(workload.warmupSeconds * 1e9)
-            let end = measureFrom + UInt64(workload.durationSeconds * 1e9)
-            var rng = SplitMix64(state: UInt64(c) &* 104_729 &+ t0)
-            var n = 0
-            while true {
-                let begin = monotonicNanos()
-                if begin >= end { break }
-                let id = ids[rng.below(ids.count)]
-                let isWrite = rng.below(100) < workload.writePercent
-                n += 1
-                var ok = true
-                do {
-                    let r = isWrite
-                        ? try client.send("PATCH", "/v1/sessions/\(id)", contentType: "application/merge-patch+json",
-                                          body: Array(#"{"counter":\#(n)}"#.utf8))
-                        : try client.send("GET", readTarget ?? "/v1/sessions/\(id)")
-                    if r.status != 200 {
-                        ok = false
-                        rec.error("\(isWrite ? "PATCH" : "GET"): HTTP \(r.status) \(String(decoding: r.body.prefix(200), as: UTF8.self))")
-                    }
-                } catch {
-                    ok = false
-                    rec.error("\(isWrite ? "PATCH" : "GET"): \(error)")
-                    break  // the connection is in an unknown state
-                }
-                let done = monotonicNanos()
-                if ok, begin >= measureFrom, done <= end {
-                    if isWrite { rec.writes.append(done - begin) } else { rec.reads.append(done - begin) }
-                }
-            }
-            collector.add(rec)
-        }.start()
+            return true
+        }
     }
-    _ = waitFor(seconds: 30) { ready.all.count == workload.clients }
-    let t0 = monotonicNanos() + 1_000_000
-    let cpu = CPUWindow(cpuPIDs, from: t0 + UInt64(workload.warmupSeconds * 1e9))
-    start.set(t0)
-    cpu.sampleStart()
-    group.wait()
-    return PathResult(path: path, seconds: workload.durationSeconds, records: collector.all, cpu: cpu.finish())
 }

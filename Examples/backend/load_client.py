@@ -112,24 +112,29 @@ class ClientLeastConn:
 CLIENT_LC = None
 
 
+def call_backend(address, node, scheduled, timeout):
+    """GET / on the chosen backend: (end-to-end ms, backend ms, node, error or None)."""
+    host, port = address.rsplit(":", 1)
+    t1 = time.monotonic()
+    conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    try:
+        conn.request("GET", "/", headers={"Connection": "close"})
+        resp = conn.getresponse()
+        resp.read()
+    finally:
+        conn.close()
+    t2 = time.monotonic()
+    if resp.status != 200:
+        return None, None, node, f"backend HTTP {resp.status}"
+    return (t2 - scheduled) * 1000, (t2 - t1) * 1000, node, None
+
+
 def one_request(sock_path, policy, scheduled, timeout):
     """Returns (end-to-end ms, backend ms, node or None, error or None)."""
     if policy == "client-least-conn":
         address = CLIENT_LC.acquire()
         try:
-            host, port = address.rsplit(":", 1)
-            t1 = time.monotonic()
-            conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-            try:
-                conn.request("GET", "/", headers={"Connection": "close"})
-                resp = conn.getresponse()
-                resp.read()
-            finally:
-                conn.close()
-            t2 = time.monotonic()
-            if resp.status != 200:
-                return None, None, CLIENT_LC.names[address], f"backend HTTP {resp.status}"
-            return (t2 - scheduled) * 1000, (t2 - t1) * 1000, CLIENT_LC.names[address], None
+            return call_backend(address, CLIENT_LC.names[address], scheduled, timeout)
         except (OSError, http.client.HTTPException) as e:
             return None, None, None, type(e).__name__
         finally:
@@ -148,19 +153,7 @@ def one_request(sock_path, policy, scheduled, timeout):
         address = decision.get("appAddress")
         if not address:
             return None, None, None, "route without appAddress"
-        host, port = address.rsplit(":", 1)
-        t1 = time.monotonic()
-        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
-        try:
-            conn.request("GET", "/", headers={"Connection": "close"})
-            resp = conn.getresponse()
-            resp.read()
-        finally:
-            conn.close()
-        t2 = time.monotonic()
-        if resp.status != 200:
-            return None, None, decision.get("node"), f"backend HTTP {resp.status}"
-        return (t2 - scheduled) * 1000, (t2 - t1) * 1000, decision.get("node"), None
+        return call_backend(address, decision.get("node"), scheduled, timeout)
     except (OSError, http.client.HTTPException, ValueError) as e:
         return None, None, None, type(e).__name__
 

@@ -38,3 +38,22 @@ public func connectLoopback(_ port: Int, timeoutSeconds: Int = 2) -> Int32? {
     if rc != 0 { close(fd); return nil }
     return fd
 }
+
+/// Sends `command` to 127.0.0.1:port on a fresh connection and reads until the reply ends with
+/// `terminator` (memcached's text protocol: readiness checks, `stats`, raw gets and sets).
+/// Nil if the connection or a read fails first.
+public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
+    guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
+    defer { close(fd) }
+    let sent = command.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard sent == command.count else { return nil }
+    var reply = [UInt8]()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    let end = Array(terminator.utf8)
+    while !(reply.count >= end.count && Array(reply.suffix(end.count)) == end) {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { return nil }
+        reply.append(contentsOf: buffer[0..<n])
+    }
+    return reply
+}

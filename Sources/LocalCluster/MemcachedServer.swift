@@ -88,19 +88,7 @@ public final class MemcachedServer: @unchecked Sendable {
     }
 
     private func exchange(_ command: [UInt8], until terminator: String) -> [UInt8]? {
-        guard let fd = connectLoopback(port) else { return nil }
-        defer { close(fd) }
-        let sent = command.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard sent == command.count else { return nil }
-        var reply = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let end = Array(terminator.utf8)
-        while !(reply.count >= end.count && Array(reply.suffix(end.count)) == end) {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n <= 0 { return nil }
-            reply.append(contentsOf: buffer[0..<n])
-        }
-        return reply
+        loopbackExchange(port, command, until: terminator)
     }
 }
 
