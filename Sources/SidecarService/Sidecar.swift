@@ -100,17 +100,14 @@ public enum Sidecar {
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
-        do {
-            try await group.run()
-        } catch {
-            try? await threadPool.runIfActive { store.shutdown() }  // joins the read threads: not on an event loop
-            try? await threadPool.shutdownGracefully()
-            unlink(socketPath)
-            throw error
-        }
+        var failure: (any Error)?
+        do { try await group.run() } catch { failure = error }
+        // Whether the services ended cleanly or not: stop the store's threads (joining the read
+        // threads blocks, so not on the concurrency pool) and remove the socket.
         try? await threadPool.runIfActive { store.shutdown() }
         try? await threadPool.shutdownGracefully()
         unlink(socketPath)
+        if let failure { throw failure }
         logger.notice("sessionmesh stopped")
     }
 

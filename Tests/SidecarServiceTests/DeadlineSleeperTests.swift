@@ -2,8 +2,9 @@ import Testing
 @testable import SidecarService
 
 /// Upper bounds are loose: on a loaded 2-core machine CPU-bound tests can hold both threads of
-/// the concurrency pool for seconds, delaying every resumption.
-@Suite struct DeadlineSleeperTests {
+/// the concurrency pool for seconds, delaying every resumption. A sleeper that never wakes fails
+/// at the one-minute limit instead of sleeping its full 600 s.
+@Suite(.timeLimit(.minutes(1))) struct DeadlineSleeperTests {
     private static func elapsedMs(_ body: () async -> Void) async -> Double {
         let start = ContinuousClock.now
         await body()
