@@ -14,11 +14,15 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
     public var retryIntervalMs: Int
     /// Whole-operation budget: no store call blocks a request longer than this, ms.
     public var operationBudgetMs: Int
-    /// Threads that run the blocking libmemcached calls; each node's handle pool has this many handles.
+    /// Threads that run the blocking libmemcached calls of writes and repairs.
     public var threads: Int
+    /// Threads that serve coalesced reads (`ReadCoalescer`). Each node's handle pool has
+    /// `threads + readThreads` handles.
+    public var readThreads: Int
 
     public init(nodes: [String], replicas: Int = 2, writeQuorum: Int? = nil, connectTimeoutMs: Int = 250,
-                pollTimeoutMs: Int = 250, retryIntervalMs: Int = 1000, operationBudgetMs: Int = 1000, threads: Int = 8) {
+                pollTimeoutMs: Int = 250, retryIntervalMs: Int = 1000, operationBudgetMs: Int = 1000, threads: Int = 8,
+                readThreads: Int = 1) {
         self.nodes = nodes
         self.replicas = replicas
         self.writeQuorum = writeQuorum ?? replicas
@@ -27,6 +31,7 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
         self.retryIntervalMs = retryIntervalMs
         self.operationBudgetMs = operationBudgetMs
         self.threads = threads
+        self.readThreads = readThreads
     }
 
     /// Checks the settings; returns a message for the operator on the first problem.
@@ -39,6 +44,7 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
         if connectTimeoutMs < 1 || pollTimeoutMs < 1 { return "memcached timeouts must be at least 1 ms" }
         if operationBudgetMs < pollTimeoutMs { return "operationBudgetMs must be at least pollTimeoutMs" }
         if threads < 1 || threads > 256 { return "threads must be between 1 and 256" }
+        if readThreads < 1 || readThreads > 64 { return "readThreads must be between 1 and 64" }
         return nil
     }
 }

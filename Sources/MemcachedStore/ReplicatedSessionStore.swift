@@ -29,22 +29,22 @@ public final class ReplicatedSessionStore: SessionStorage {
     private static let maxRepairsInFlight = 256
     private let reads = ReadCoalescer<Result<SessionRecord?, SessionError>>(
         maxBatch: maxReadBatch, stoppedReply: .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)))
-    /// Threads that serve coalesced reads, and the most reads one multi-key `gets` carries.
-    static let readThreads = 2, maxReadBatch = 64
+    /// The most reads one multi-key `gets` carries.
+    static let maxReadBatch = 64
 
     public init(config: MemcachedStoreConfig, sealer: RecordSealer, threadPool: NIOThreadPool, logger: Logger) throws {
         if let problem = config.validate() { throw StoreConfigError(message: problem) }
         self.config = config
         self.ring = PlacementRing(nodes: config.nodes)
         self.pools = try config.nodes.map { node in
-            try MemcachedHandlePool(address: MemcachedAddress(node)!, size: config.threads + Self.readThreads,
+            try MemcachedHandlePool(address: MemcachedAddress(node)!, size: config.threads + config.readThreads,
                                     connectTimeoutMs: config.connectTimeoutMs, pollTimeoutMs: config.pollTimeoutMs)
         }
         self.health = NodeHealth(nodeCount: config.nodes.count, retryIntervalMs: config.retryIntervalMs)
         self.sealer = sealer
         self.threadPool = threadPool
         self.logger = logger
-        reads.start(threads: Self.readThreads) { [weak self] keys in
+        reads.start(threads: config.readThreads) { [weak self] keys in
             guard let self else { return keys.map { _ in .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)) } }
             return self.loadBatchBlocking(keys)
         }

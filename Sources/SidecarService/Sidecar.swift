@@ -62,8 +62,12 @@ public enum Sidecar {
         umask(0o177)
         let socketPath = config.socket, mode = config.socketModeValue!
         let responder = router.buildResponder()
+        // Few threads that stay busy beat many that sleep and wake: on a 2-core host one API
+        // loop and one read thread serve the most sessions (README, Performance).
+        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.apiThreads)
         let app = Application(
             responder: responder,
+            server: .eventLoopPinnedHTTP1(),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh"),
             onServerRunning: { _ in
                 if !SocketFile.setMode(socketPath, mode) {
@@ -74,6 +78,7 @@ public enum Sidecar {
                     "memcached": "\(config.memcached.joined(separator: ","))", "replicas": "\(config.replicas)",
                 ])
             },
+            eventLoopGroupProvider: .shared(apiLoops),
             logger: logger
         )
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
@@ -93,8 +98,9 @@ public enum Sidecar {
         services.append(.init(service: app))
         if let admin = config.adminBind.flatMap(SidecarConfig.hostPort) {
             services.append(.init(service: Application(
-                responder: responder, configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh"),
-                logger: logger)))
+                responder: responder, server: .eventLoopPinnedHTTP1(),
+                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh"),
+                eventLoopGroupProvider: .shared(apiLoops), logger: logger)))
         }
         services.append(.init(service: drain))
         let group = ServiceGroup(
@@ -106,6 +112,7 @@ public enum Sidecar {
         // threads blocks, so not on the concurrency pool) and remove the socket.
         try? await threadPool.runIfActive { store.shutdown() }
         try? await threadPool.shutdownGracefully()
+        try? await apiLoops.shutdownGracefully()
         unlink(socketPath)
         if let failure { throw failure }
         logger.notice("sessionmesh stopped")

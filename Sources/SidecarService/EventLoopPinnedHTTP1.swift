@@ -1,0 +1,48 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// Runs each connection's handler task on the event loop that owns the connection.
+///
+/// Hummingbird handles a connection in a task on the global concurrency pool: every request
+/// then crosses threads twice on top of the store's own hand-off (event loop → pool to read
+/// the request, pool → event loop to write the response), and on a 2-core host those
+/// wake-ups were the largest share of the sidecar's CPU (README, Performance). With the
+/// connection's event loop as the task's preferred executor, a request is read, handled and
+/// answered on one thread; only the blocking store calls leave it (libmemcached runs on the
+/// store's own threads, never on an event loop), and their replies resume the task there.
+///
+/// The handlers do no blocking work of their own, which is what running on an event loop needs.
+struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
+            await base.handle(value: value, logger: logger)
+        }
+    }
+}
+
+/// An event loop as a `TaskExecutor`: jobs run on the loop's thread, queued behind its I/O.
+final class EventLoopTaskExecutor: TaskExecutor {
+    let eventLoop: any EventLoop
+
+    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1.1 with each connection's requests handled on its own event loop.
+    static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
+        .init { responder in EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration)) }
+    }
+}
