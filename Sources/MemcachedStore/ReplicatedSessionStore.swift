@@ -231,6 +231,12 @@ public final class ReplicatedSessionStore: SessionStorage {
             throw .unavailable("fewer live memcached nodes than the write quorum (\(config.writeQuorum))", retryAfterSeconds: 1)
         }
         let order = ring.preferenceList(for: key, count: ring.nodeCount)
+        // Sealed once: every copy holds the same bytes.
+        let copy = SealedCopy(value: sealer.seal(record, storageKey: key), ttl: memcachedTTL(record))
+        // The current copies on the first `replicas` live nodes, in one pipelined round trip, so
+        // the CAS on the primary and on the replica each need no `gets` of their own.
+        let prefetched = prefetch(key, nodes: Array(order.lazy.filter { self.health.isLive($0, now: MonotonicTime.nanos()) }
+                                                       .prefix(config.replicas)))
         var index = 0
         var primary: Int?
         // 1. CAS on the first live node that answers.
@@ -238,7 +244,7 @@ public final class ReplicatedSessionStore: SessionStorage {
             let node = order[index]
             index += 1
             guard health.isLive(node, now: MonotonicTime.nanos()) else { continue }
-            switch casPrimary(record, key: key, expected: expected, node: node, deadline: deadline) {
+            switch casPrimary(record, copy, key: key, expected: expected, node: node, current: prefetched[node], deadline: deadline) {
             case .written: primary = node
             case .conflict: return .conflict
             case .nodeDown: continue
@@ -254,7 +260,7 @@ public final class ReplicatedSessionStore: SessionStorage {
             let node = order[index]
             index += 1
             guard node != primary, health.isLive(node, now: MonotonicTime.nanos()) else { continue }
-            if replicate(record, key: key, to: node, deadline: deadline) { acks += 1 }
+            if replicate(record, copy, key: key, to: node, current: prefetched[node], deadline: deadline) { acks += 1 }
         }
         guard acks >= config.writeQuorum else {
             metrics.unavailable.increment()
@@ -265,13 +271,31 @@ public final class ReplicatedSessionStore: SessionStorage {
 
     private enum PrimaryOutcome { case written, conflict, nodeDown }
 
+    /// A record as stored: sealed value and memcached expiry.
+    private struct SealedCopy {
+        var value: [UInt8]
+        var ttl: Int
+    }
+
+    /// `gets` of `key` on each of `nodes` in one pipelined round trip: node → its item (nil: no
+    /// copy). Nodes that failed are left out; the write then reads them on its own (`getsOne`).
+    private func prefetch(_ key: String, nodes: [Int]) -> [Int: MemcachedItem?] {
+        guard !nodes.isEmpty else { return [:] }
+        var items = [Int: MemcachedItem?]()
+        for (node, result) in zip(nodes, withHandles(nodes) { MemcachedCommands.getsPipelined(key, handles: $0) }) {
+            if case .success(let item) = result { items[node] = item }
+        }
+        return items
+    }
+
     /// gets + cas (or add) on one node, retried by version while the outcome is unknown.
-    private func casPrimary(_ record: SessionRecord, key: String, expected: SessionRecord?, node: Int, deadline: UInt64) -> PrimaryOutcome {
-        let sealed = sealer.seal(record, storageKey: key)
-        let ttl = memcachedTTL(record)
+    /// `current`, when given, is the node's copy as just read and stands in for the first `gets`.
+    private func casPrimary(_ record: SessionRecord, _ copy: SealedCopy, key: String, expected: SessionRecord?, node: Int,
+                            current prefetched: MemcachedItem??, deadline: UInt64) -> PrimaryOutcome {
+        var prefetched = prefetched
         var unknown = false
         while MonotonicTime.nanos() < deadline {
-            let read = getsOne(key, on: node)
+            let read = prefetched.take().map { .success($0) } ?? getsOne(key, on: node)
             let item: MemcachedItem?
             switch read {
             case .failure(let failure):
@@ -290,10 +314,7 @@ public final class ReplicatedSessionStore: SessionStorage {
                 // An undecodable copy exists where a new session should go: never overwrite blindly.
                 return .conflict
             }
-            let outcome = storeOne(on: node) { handle in
-                item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
-                    ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
-            }
+            let outcome = store(copy, key: key, on: node, replacing: item)
             switch outcome {
             case .ok: return .written
             case .notStored, .miss: return .conflict
@@ -310,20 +331,20 @@ public final class ReplicatedSessionStore: SessionStorage {
     }
 
     /// Writes `record` to `node` unless it already holds it or something newer. True once it holds.
-    private func replicate(_ record: SessionRecord, key: String, to node: Int, deadline: UInt64) -> Bool {
-        let sealed = sealer.seal(record, storageKey: key)
-        let ttl = memcachedTTL(record)
+    /// `current` as in `casPrimary`.
+    private func replicate(_ record: SessionRecord, _ copy: SealedCopy, key: String, to node: Int,
+                           current prefetched: MemcachedItem?? = nil, deadline: UInt64) -> Bool {
+        var prefetched = prefetched
         for _ in 0..<8 where MonotonicTime.nanos() < deadline {
-            let read = getsOne(key, on: node)
+            let read = prefetched.take().map { .success($0) } ?? getsOne(key, on: node)
             guard case .success(let item) = read else {
                 if case .failure(let f) = read { nodeFailed(node, f.outcome) }
                 return false
             }
-            if let item, let current = open(item.value, key: key), !record.isNewer(than: current) { return true }
-            let outcome = storeOne(on: node) { handle in
-                item.map { MemcachedCommands.cas(handle, key: key, value: sealed, ttl: ttl, cas: $0.cas) }
-                    ?? MemcachedCommands.add(handle, key: key, value: sealed, ttl: ttl)
+            if let item, item.value == copy.value || open(item.value, key: key).map({ !record.isNewer(than: $0) }) == true {
+                return true
             }
+            let outcome = store(copy, key: key, on: node, replacing: item)
             switch outcome {
             case .ok: return true
             case .notStored, .miss: continue  // raced with another writer: look again
@@ -344,9 +365,18 @@ public final class ReplicatedSessionStore: SessionStorage {
             defer { self.repairsInFlight.wrappingSubtract(1, ordering: .relaxed) }
             guard case .active = state else { return }
             let deadline = MonotonicTime.nanos() + UInt64(self.config.operationBudgetMs) * 1_000_000
-            for node in nodes where self.replicate(record, key: key, to: node, deadline: deadline) {
+            let copy = SealedCopy(value: self.sealer.seal(record, storageKey: key), ttl: self.memcachedTTL(record))
+            for node in nodes where self.replicate(record, copy, key: key, to: node, deadline: deadline) {
                 self.metrics.readRepairs.increment()
             }
+        }
+    }
+
+    /// `cas` over `item` (or `add` where there is none), retried once after a connection failure.
+    private func store(_ copy: SealedCopy, key: String, on node: Int, replacing item: MemcachedItem?) -> MemcachedOutcome {
+        storeOne(on: node) { handle in
+            item.map { MemcachedCommands.cas(handle, key: key, value: copy.value, ttl: copy.ttl, cas: $0.cas) }
+                ?? MemcachedCommands.add(handle, key: key, value: copy.value, ttl: copy.ttl)
         }
     }
 

@@ -19,13 +19,15 @@ public struct SessionView: Equatable, Sendable {
         out.append(contentsOf: String(record.version).utf8)
         out.append(contentsOf: #","data":"#.utf8)
         out.append(contentsOf: record.data)
-        for (name, ms) in [("createdAt", record.createdAt), ("lastAccessAt", record.lastAccessAt),
-                           ("idleExpiresAt", min(record.idleExpiresAt, record.absoluteExpiresAt)),
-                           ("absoluteExpiresAt", record.absoluteExpiresAt)] {
-            out.append(contentsOf: #","\#(name)":""#.utf8)
-            out.append(contentsOf: Timestamp.iso8601(milliseconds: ms).utf8)
+        func timestamp(_ name: String, _ ms: Int64) {
+            out.append(contentsOf: name.utf8)
+            Timestamp.append(milliseconds: ms, to: &out)
             out.append(UInt8(ascii: "\""))
         }
+        timestamp(#","createdAt":""#, record.createdAt)
+        timestamp(#","lastAccessAt":""#, record.lastAccessAt)
+        timestamp(#","idleExpiresAt":""#, min(record.idleExpiresAt, record.absoluteExpiresAt))
+        timestamp(#","absoluteExpiresAt":""#, record.absoluteExpiresAt)
         out.append(UInt8(ascii: "}"))
         return out
     }
@@ -34,6 +36,13 @@ public struct SessionView: Equatable, Sendable {
 /// RFC 3339 timestamps in UTC with milliseconds, without Foundation's formatters.
 public enum Timestamp {
     public static func iso8601(milliseconds: Int64) -> String {
+        var bytes = [UInt8]()
+        append(milliseconds: milliseconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DDThh:mm:ss.sssZ` (24 bytes for years 0–9999).
+    public static func append(milliseconds: Int64, to out: inout [UInt8]) {
         let ms = Int(milliseconds % 1000 + 1000) % 1000
         let seconds = (milliseconds - Int64(ms)) / 1000
         var days = Int(seconds / 86_400)
@@ -49,10 +58,24 @@ public enum Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func pad(_ v: Int, _ w: Int) -> String {
-            let s = String(v)
-            return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
+        /// `v` in at least `width` digits, zero-padded (more digits if it needs them).
+        func digits(_ v: Int, _ width: Int) {
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            let magnitude = v.magnitude
+            var divisor: UInt = 1
+            var count = 1
+            while count < width || magnitude / divisor >= 10 { divisor *= 10; count += 1 }
+            while divisor > 0 {
+                out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+                divisor /= 10
+            }
         }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rem / 3600, 2)):\(pad(rem / 60 % 60, 2)):\(pad(rem % 60, 2)).\(pad(ms, 3))Z"
+        digits(y, 4); out.append(UInt8(ascii: "-"))
+        digits(m, 2); out.append(UInt8(ascii: "-"))
+        digits(d, 2); out.append(UInt8(ascii: "T"))
+        digits(rem / 3600, 2); out.append(UInt8(ascii: ":"))
+        digits(rem / 60 % 60, 2); out.append(UInt8(ascii: ":"))
+        digits(rem % 60, 2); out.append(UInt8(ascii: "."))
+        digits(ms, 3); out.append(UInt8(ascii: "Z"))
     }
 }
