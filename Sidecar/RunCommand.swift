@@ -29,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Upper bound of one store operation, ms. Default 1000.") var operationBudgetMs: Int?
     @Option(help: "Threads for the blocking memcached calls of writes. Default 8.") var storeThreads: Int?
     @Option(help: "Threads that serve reads, batching queued reads into one multi-key gets per node. Default 1.") var readThreads: Int?
-    @Option(help: "Event-loop threads of the session API (a connection is handled on its loop). Default 1.") var apiThreads: Int?
+    @Option(help: "Event-loop threads: session API, gossip, agent check (a connection is handled on its loop). Default 1.") var eventLoopThreads: Int?
     @Option(help: "Default and maximum idle timeout, seconds. Default 900.") var idleTimeout: Int?
     @Option(help: "Default and maximum absolute session lifetime, seconds. Default 28800.") var absoluteTimeout: Int?
     @Option(help: "Largest request body, bytes. Default 262144.") var maxBodyBytes: Int?
@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
         if let v = operationBudgetMs { settings.operationBudgetMs = v }
         if let v = storeThreads { settings.storeThreads = v }
         if let v = readThreads { settings.readThreads = v }
-        if let v = apiThreads { settings.apiThreads = v }
+        if let v = eventLoopThreads { settings.eventLoopThreads = v }
         if let v = idleTimeout { settings.idleTimeout = v }
         if let v = absoluteTimeout { settings.absoluteTimeout = v }
         if let v = maxBodyBytes { settings.maxBodyBytes = v }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import MemcachedStore
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
@@ -15,8 +16,14 @@ import SidecarAPI
 /// requests, then stop the store's threads and remove the socket.
 public enum Sidecar {
     /// Runs until a shutdown signal. Throws `ConfigError` on a bad configuration.
+    /// Once per process: it sizes NIO's singleton event-loop group and bootstraps metrics.
     public static func run(config: SidecarConfig, logger: Logger) async throws {
         if let problem = config.validate() { throw ConfigError(problem) }
+        // Every event loop of the process (API, gossip, agent check) is in the singleton group.
+        // Few threads that stay busy beat many that sleep and wake: on a 2-core host one loop
+        // and one read thread serve the most sessions, and each thread costs idle memory
+        // (README, Performance).
+        NIOSingletons.groupLoopCountSuggestion = config.eventLoopThreads
         let keyring: SessionKeyring
         do {
             let text = try String(contentsOfFile: config.keyring!, encoding: .utf8)
@@ -62,9 +69,6 @@ public enum Sidecar {
         umask(0o177)
         let socketPath = config.socket, mode = config.socketModeValue!
         let responder = router.buildResponder()
-        // Few threads that stay busy beat many that sleep and wake: on a 2-core host one API
-        // loop and one read thread serve the most sessions (README, Performance).
-        let apiLoops = MultiThreadedEventLoopGroup(numberOfThreads: config.apiThreads)
         let app = Application(
             responder: responder,
             server: .eventLoopPinnedHTTP1(),
@@ -78,7 +82,6 @@ public enum Sidecar {
                     "memcached": "\(config.memcached.joined(separator: ","))", "replicas": "\(config.replicas)",
                 ])
             },
-            eventLoopGroupProvider: .shared(apiLoops),
             logger: logger
         )
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
@@ -100,7 +103,7 @@ public enum Sidecar {
             services.append(.init(service: Application(
                 responder: responder, server: .eventLoopPinnedHTTP1(),
                 configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh"),
-                eventLoopGroupProvider: .shared(apiLoops), logger: logger)))
+                logger: logger)))
         }
         services.append(.init(service: drain))
         let group = ServiceGroup(
@@ -112,7 +115,6 @@ public enum Sidecar {
         // threads blocks, so not on the concurrency pool) and remove the socket.
         try? await threadPool.runIfActive { store.shutdown() }
         try? await threadPool.shutdownGracefully()
-        try? await apiLoops.shutdownGracefully()
         unlink(socketPath)
         if let failure { throw failure }
         logger.notice("sessionmesh stopped")

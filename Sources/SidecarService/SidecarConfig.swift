@@ -31,8 +31,9 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     /// Threads that serve session reads, each batching every read queued meanwhile into one
     /// multi-key `gets` per memcached node.
     public var readThreads: Int = 1
-    /// Event-loop threads of the session API; a connection's requests are handled on its loop.
-    public var apiThreads: Int = 1
+    /// Event-loop threads (session API, gossip, agent check); a connection's requests are
+    /// handled on its own loop.
+    public var eventLoopThreads: Int = 1
     /// Default and maximum sliding idle timeout, seconds.
     public var idleTimeout: Int = 900
     /// Default and maximum absolute session lifetime, seconds.
@@ -70,7 +71,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
-             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, apiThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
+             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
     }
@@ -90,7 +91,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         operationBudgetMs = try c.decodeIfPresent(Int.self, forKey: .operationBudgetMs) ?? d.operationBudgetMs
         storeThreads = try c.decodeIfPresent(Int.self, forKey: .storeThreads) ?? d.storeThreads
         readThreads = try c.decodeIfPresent(Int.self, forKey: .readThreads) ?? d.readThreads
-        apiThreads = try c.decodeIfPresent(Int.self, forKey: .apiThreads) ?? d.apiThreads
+        eventLoopThreads = try c.decodeIfPresent(Int.self, forKey: .eventLoopThreads) ?? d.eventLoopThreads
         idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? d.idleTimeout
         absoluteTimeout = try c.decodeIfPresent(Int.self, forKey: .absoluteTimeout) ?? d.absoluteTimeout
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
@@ -157,7 +158,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = try int(.operationBudgetMs) { operationBudgetMs = v }
         if let v = try int(.storeThreads) { storeThreads = v }
         if let v = try int(.readThreads) { readThreads = v }
-        if let v = try int(.apiThreads) { apiThreads = v }
+        if let v = try int(.eventLoopThreads) { eventLoopThreads = v }
         if let v = try int(.idleTimeout) { idleTimeout = v }
         if let v = try int(.absoluteTimeout) { absoluteTimeout = v }
         if let v = try int(.maxBodyBytes) { maxBodyBytes = v }
@@ -229,7 +230,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if !join.isEmpty && gossipBind == nil { return "join needs gossipBind (--gossip-bind HOST:PORT)" }
         if let name = nodeName, name.isEmpty || name.utf8.count > 128 { return "nodeName must be 1 to 128 bytes" }
         if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
-        if apiThreads < 1 || apiThreads > 64 { return "apiThreads must be between 1 and 64" }
+        if eventLoopThreads < 1 || eventLoopThreads > 64 { return "eventLoopThreads must be between 1 and 64" }
         return storeConfig.validate()
     }
 }
