@@ -1,6 +1,7 @@
-import Foundation
-
 /// A JSON document, for validating bodies and applying merge patches.
+///
+/// `parse` and `serialized()` are hand-written (`JSONParser`, `JSONSerializer`). The `Codable`
+/// conformance is independent of them; the tests use it to compare with Foundation's coders.
 public enum JSONValue: Equatable, Sendable, Codable {
     case null
     case bool(Bool)
@@ -34,19 +35,15 @@ public enum JSONValue: Equatable, Sendable, Codable {
         }
     }
 
-    /// Parses bytes as one JSON document.
+    /// Parses bytes as one JSON document (strict RFC 8259; see `JSONParser` for the details).
     public static func parse(_ bytes: [UInt8]) throws(SessionError) -> JSONValue {
-        do { return try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
-        catch { throw .badRequest("body is not valid JSON") }
+        try bytes.withUnsafeBufferPointer { buffer throws(SessionError) in try JSONParser.parse(buffer) }
     }
 
-    /// Compact UTF-8 serialisation with sorted keys (stable bytes for equal documents).
+    /// Compact UTF-8 serialisation with keys sorted by `String` `<` (stable bytes for equal
+    /// documents); see `JSONSerializer` for the details.
     public func serialized() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: it holds only JSON-representable values
-        // (non-finite doubles cannot be produced by the decoder).
-        return Array(try! encoder.encode(self))
+        JSONSerializer.serialize(self)
     }
 
     /// RFC 7396 JSON merge patch.

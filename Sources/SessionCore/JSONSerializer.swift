@@ -1,0 +1,115 @@
+/// Compact JSON serialisation of a `JSONValue` into one byte buffer.
+///
+/// - No whitespace; object keys sorted by `String` `<` (so equal documents give equal bytes, and
+///   the order is the one JSONEncoder's `.sortedKeys` produced).
+/// - Strings: `"` and `\` are escaped, control characters < 0x20 as `\b \f \n \r \t` or
+///   `\u00xx` (lowercase hex), everything else (including `/`, DEL, U+2028) raw UTF-8 — the same
+///   bytes JSONEncoder with `.withoutEscapingSlashes` wrote.
+/// - `.int` in decimal; `.double` as Swift's shortest round-trip `description`, which for finite
+///   values is always valid JSON (`1.0`, `-0.0`, `1e-07`, `1e+20`). JSONEncoder dropped a trailing
+///   `.0` (`1.0` became `1`, which reads back as `.int`); this keeps a double a double.
+///   A non-finite double (never produced by the parser) is written as `null`, as JavaScript's
+///   `JSON.stringify` does, instead of failing.
+struct JSONSerializer {
+    private var out: [UInt8] = []
+
+    static func serialize(_ value: JSONValue) -> [UInt8] {
+        var serializer = JSONSerializer()
+        serializer.out.reserveCapacity(Self.estimatedSize(of: value))
+        serializer.write(value)
+        return serializer.out
+    }
+
+    /// A rough size (exact for the structure and plain strings, a guess for numbers), so that the
+    /// buffer rarely grows.
+    private static func estimatedSize(of value: JSONValue) -> Int {
+        switch value {
+        case .null, .bool: return 5
+        case .int: return 8
+        case .double: return 16
+        case .string(let s): return s.utf8.count + 2
+        case .array(let a):
+            var size = 2 + a.count
+            for element in a { size += estimatedSize(of: element) }
+            return size
+        case .object(let o):
+            var size = 2 + o.count
+            for (key, element) in o { size += key.utf8.count + 3 + estimatedSize(of: element) }
+            return size
+        }
+    }
+
+    private mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: append("null")
+        case .bool(let b): append(b ? "true" : "false")
+        case .int(let i): write(i)
+        case .double(let d):
+            if d.isFinite { out.append(contentsOf: d.description.utf8) } else { append("null") }
+        case .string(let s): write(s)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (n, element) in elements.enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                write(element)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            for (n, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                if n > 0 { out.append(UInt8(ascii: ",")) }
+                write(member.key)
+                out.append(UInt8(ascii: ":"))
+                write(member.value)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    private mutating func append(_ literal: StaticString) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    private mutating func write(_ i: Int64) {
+        if i < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = i.magnitude
+        if magnitude < 10 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            return
+        }
+        let first = out.count
+        while magnitude > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        }
+        out[first...].reverse()
+    }
+
+    private mutating func write(_ string: String) {
+        out.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { bytes in
+            var run = 0  // start of the bytes not yet copied
+            for (i, b) in bytes.enumerated() where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i]))
+                run = i + 1
+                out.append(UInt8(ascii: "\\"))
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(b)
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    append("u00")
+                    out.append(hex.utf8Start[Int(b >> 4)])
+                    out.append(hex.utf8Start[Int(b & 0xF)])
+                }
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...]))
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
