@@ -170,15 +170,29 @@ public final class ReplicatedSessionStore: SessionStorage {
             guard nodes.count == config.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else {
                 return Result { () throws(SessionError) in try loadBlocking(key) }
             }
-            let copies = nodes.map { node in (node: node, record: itemsOfNode[node]![key].flatMap { open($0.value, key: key) }) }
-            return .success(newest(of: copies, key: key))
+            let records = openCopies(nodes.map { itemsOfNode[$0]![key] }, key: key)
+            return .success(newest(of: Array(zip(nodes, records).map { (node: $0, record: $1) }), key: key))
         }
     }
 
     /// One pipelined `gets` per node; undecodable or tampered copies count as missing (and get repaired).
     private func readCopies(_ key: String, from nodes: [Int]) -> [Result<SessionRecord?, MemcachedFailure>] {
         let items = withHandles(nodes) { handles in MemcachedCommands.getsPipelined(key, handles: handles) }
-        return items.map { item in item.map { $0.flatMap { open($0.value, key: key) } } }
+        let records = openCopies(items.map { (try? $0.get()) ?? nil }, key: key)
+        return zip(items, records).map { item, record in item.map { _ in record } }
+    }
+
+    /// Opens each copy. A write seals once and stores the same bytes on every node, so a copy
+    /// equal to the one before it is not decrypted again.
+    private func openCopies(_ items: [MemcachedItem?], key: String) -> [SessionRecord?] {
+        var previous: (value: [UInt8], record: SessionRecord?)?
+        return items.map { item in
+            guard let item else { return nil }
+            if let previous, previous.value == item.value { return previous.record }
+            let record = open(item.value, key: key)
+            previous = (item.value, record)
+            return record
+        }
     }
 
     private func open(_ value: [UInt8], key: String) -> SessionRecord? {
