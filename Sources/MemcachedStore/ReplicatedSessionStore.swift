@@ -145,11 +145,7 @@ public final class ReplicatedSessionStore: SessionStorage {
         targets.reserveCapacity(keys.count)
         var keysOfNode = [[String]](repeating: [], count: pools.count)
         for key in keys {
-            var nodes = [Int]()
-            for node in ring.preferenceList(for: key, count: ring.nodeCount) where health.isLive(node, now: now) {
-                nodes.append(node)
-                if nodes.count == config.replicas { break }
-            }
+            let nodes = liveReplicaNodes(for: key, now: now)
             targets.append(nodes)
             for node in nodes where !keysOfNode[node].contains(key) { keysOfNode[node].append(key) }
         }
@@ -173,6 +169,16 @@ public final class ReplicatedSessionStore: SessionStorage {
             let records = openCopies(nodes.map { itemsOfNode[$0]![key] }, key: key)
             return .success(newest(of: Array(zip(nodes, records).map { (node: $0, record: $1) }), key: key))
         }
+    }
+
+    /// The first `replicas` live nodes of `key`'s preference list: where its copies are.
+    private func liveReplicaNodes(for key: String, now: UInt64) -> [Int] {
+        var nodes = [Int]()
+        for node in ring.preferenceList(for: key, count: ring.nodeCount) where health.isLive(node, now: now) {
+            nodes.append(node)
+            if nodes.count == config.replicas { break }
+        }
+        return nodes
     }
 
     /// One pipelined `gets` per node; undecodable or tampered copies count as missing (and get repaired).
@@ -249,8 +255,7 @@ public final class ReplicatedSessionStore: SessionStorage {
         let copy = SealedCopy(value: sealer.seal(record, storageKey: key), ttl: memcachedTTL(record))
         // The current copies on the first `replicas` live nodes, in one pipelined round trip, so
         // the CAS on the primary and on the replica each need no `gets` of their own.
-        let prefetched = prefetch(key, nodes: Array(order.lazy.filter { self.health.isLive($0, now: MonotonicTime.nanos()) }
-                                                       .prefix(config.replicas)))
+        let prefetched = prefetch(key, nodes: liveReplicaNodes(for: key, now: MonotonicTime.nanos()))
         var index = 0
         var primary: Int?
         // 1. CAS on the first live node that answers.
