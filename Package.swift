@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "SessionBench",
             dependencies: [
-                "MemcachedStore", "SessionMeshClient", "SessionCore", "LocalCluster",
+                "MemcachedStore", "SessionMeshClient", "SessionCore", "LocalCluster", "Routing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -124,7 +124,7 @@ let package = Package(
             path: "Examples/PaymentApp"
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
-        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore"]),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Routing"]),
         // Live: real haproxy 2.6 + three sidecars + backends on loopback (stats socket, agent-check).
         .testTarget(name: "RoutingLiveTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // The /ui page in headless Chromium, and the metric families.

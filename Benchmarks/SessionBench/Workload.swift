@@ -5,6 +5,7 @@ import Foundation
 import LocalCluster
 import MemcachedStore
 import NIOCore
+import Routing
 import SessionMeshClient
 #if canImport(Glibc)
 import Glibc
@@ -18,16 +19,8 @@ struct Workload: Sendable {
     var valueBytes: Int
 }
 
-/// A small fast PRNG, one per client.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// A small fast draw in 0..<n (one PRNG per client; the modulo bias is irrelevant here).
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 

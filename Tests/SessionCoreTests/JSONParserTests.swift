@@ -1,4 +1,5 @@
 import Foundation
+import Routing
 import Testing
 @testable import SessionCore
 
@@ -95,7 +96,7 @@ import Testing
     /// Swift's shortest round-trip `description` is valid JSON for every finite double and reads
     /// back as the same `.double` (never as `.int`: it always has a `.` or an exponent).
     @Test func doubleDescriptionsAreValidJSON() throws {
-        var rng = SplitMix64(seed: 7)
+        var rng = SplitMix64(state: 7)
         var samples: [Double] = [0, -0.0, 1, -1, 0.1, 1e15, 1e16, 1e-4, 1e-5, 123456789.0, 9007199254740992,
                                  .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, .leastNormalMagnitude, .ulpOfOne]
         while samples.count < 20_000 {
@@ -113,7 +114,7 @@ import Testing
     }
 
     @Test func generatedDocumentsRoundTripExactly() throws {
-        var rng = SplitMix64(seed: 42)
+        var rng = SplitMix64(state: 42)
         for _ in 0..<300 {
             let (text, value) = RandomJSON.document(&rng)
             #expect(try Self.parse(text) == value, "\(text)")
@@ -168,7 +169,7 @@ import Testing
 
     static func differentialDocuments() -> [[UInt8]] {
         var documents = handWritten.map { Array($0.utf8) }
-        var rng = SplitMix64(seed: 2026)
+        var rng = SplitMix64(state: 2026)
         while documents.count < 60 { documents.append(Array(RandomJSON.document(&rng).text.utf8)) }
         return documents
     }
@@ -257,18 +258,6 @@ import Testing
     }
 }
 
-/// A fixed-seed generator, so that the generated documents are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random valid JSON text with varied spelling (escapes, number forms, whitespace) and the value it denotes.
 /// Keys are distinct within an object (JSONDecoder and this parser differ on duplicates), and
