@@ -146,6 +146,8 @@ let package = Package(
             dependencies: [
                 "SidecarService", "TestSupport", "Routing",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(
