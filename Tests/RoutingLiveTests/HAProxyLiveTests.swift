@@ -59,7 +59,10 @@ import Glibc
                 await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 3
             }
             let seen = await LiveTools.meshMembers(client)
-            try #require(joined, "host\(i + 1) does not see three alive members: \(seen)")
+            try #require(joined, """
+                host\(i + 1) does not see three alive members: \(seen); running: \(sidecars[i].process.process.isRunning); \
+                log: \(sidecars[i].process.log.suffix(3000))
+                """)
         }
 
         // The backends, each reporting to its own sidecar.
