@@ -254,10 +254,7 @@ public final class GossipTransport: Service, Sendable {
 
     /// Sends one packet (encrypted with the primary key when a keyring is set).
     public func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
-        let udp = try udpChannel()
-        let wire = try shared.sealPacket(bytes)
-        try await udp.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: ByteBuffer(bytes: wire)))
-        shared.stats.withLock { $0.udpSent += 1 }
+        if let failure = try await send(batch: [(bytes, address)]).first { throw failure.error }
     }
 
     /// Sends several packets with one hop to the event loop and one flush (a gossip round's

@@ -2,21 +2,10 @@ import CLibMemcached
 
 /// The memcached commands the store uses, on a checked-out handle. All blocking.
 enum MemcachedCommands {
-    /// Sends `gets key` on every handle first, then collects the replies, so reading N replicas
+    /// `gets key` on every handle, all sent before any reply is read, so reading N replicas
     /// costs about one round trip, not N.
     static func getsPipelined(_ key: String, handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<MemcachedItem?, MemcachedFailure>] {
-        var sent = [MemcachedOutcome](repeating: .ok, count: handles.count)
-        key.withCString { k in
-            var keys: [UnsafePointer<CChar>?] = [k]
-            var lengths = [key.utf8.count]
-            for (i, handle) in handles.enumerated() {
-                sent[i] = classify(memcached_mget(handle, &keys, &lengths, 1))
-            }
-        }
-        return handles.enumerated().map { i, handle in
-            guard sent[i] == .ok else { return .failure(MemcachedFailure(sent[i])) }
-            return fetchOne(handle)
-        }
+        getsMany(handles.map { _ in [key] }, handles: handles).map { $0.map { $0[key] } }
     }
 
     /// One multi-key `gets` per handle, all sent before any reply is read: a batch of reads costs
@@ -50,6 +39,7 @@ enum MemcachedCommands {
         }
     }
 
+    /// The items of one `mget`, drained until END so the handle is clean for its next command.
     private static func fetchAll(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<[String: MemcachedItem], MemcachedFailure> {
         var rc = MEMCACHED_SUCCESS
         var items = [String: MemcachedItem]()
@@ -73,20 +63,6 @@ enum MemcachedCommands {
         let length = memcached_result_length(result)
         guard length > 0, let p = memcached_result_value(result) else { return [] }
         return p.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
-    }
-
-    private static func fetchOne(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<MemcachedItem?, MemcachedFailure> {
-        var rc = MEMCACHED_SUCCESS
-        var item: MemcachedItem?
-        // Drain until END so the handle is clean for its next command.
-        while let result = memcached_fetch_result(handle, nil, &rc) {
-            if item == nil { item = MemcachedItem(value: value(of: result), cas: memcached_result_cas(result)) }
-            memcached_result_free(result)
-        }
-        switch classify(rc) {
-        case .ok, .miss: return .success(item)
-        case let other: return .failure(MemcachedFailure(other))
-        }
     }
 
     static func add(_ handle: UnsafeMutablePointer<memcached_st>, key: String, value: [UInt8], ttl: Int) -> MemcachedOutcome {

@@ -28,7 +28,8 @@ public final class ReplicatedSessionStore: SessionStorage {
     private let repairsInFlight = Atomic<Int>(0)
     private static let maxRepairsInFlight = 256
     private let reads = ReadCoalescer<Result<SessionRecord?, SessionError>>(
-        maxBatch: maxReadBatch, stoppedReply: .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)))
+        maxBatch: maxReadBatch, stoppedReply: .failure(shuttingDown))
+    private static let shuttingDown = SessionError.unavailable("the store is shutting down", retryAfterSeconds: 1)
     /// The most reads one multi-key `gets` carries.
     static let maxReadBatch = 64
 
@@ -45,7 +46,7 @@ public final class ReplicatedSessionStore: SessionStorage {
         self.threadPool = threadPool
         self.logger = logger
         reads.start(threads: config.readThreads) { [weak self] keys in
-            guard let self else { return keys.map { _ in .failure(.unavailable("the store is shutting down", retryAfterSeconds: 1)) } }
+            guard let self else { return keys.map { _ in .failure(Self.shuttingDown) } }
             return self.loadBatchBlocking(keys)
         }
     }
@@ -90,7 +91,7 @@ public final class ReplicatedSessionStore: SessionStorage {
                 do throws(SessionError) { return .success(try body()) } catch { return .failure(error) }
             }
         } catch {
-            throw .unavailable("the store is shutting down", retryAfterSeconds: 1)
+            throw Self.shuttingDown
         }
         return try result.get()
     }
@@ -167,7 +168,7 @@ public final class ReplicatedSessionStore: SessionStorage {
                 return Result { () throws(SessionError) in try loadBlocking(key) }
             }
             let records = openCopies(nodes.map { itemsOfNode[$0]![key] }, key: key)
-            return .success(newest(of: Array(zip(nodes, records).map { (node: $0, record: $1) }), key: key))
+            return .success(newest(of: zip(nodes, records).map { (node: $0, record: $1) }, key: key))
         }
     }
 

@@ -20,7 +20,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
             let route = context.endpointPath ?? "unmatched"
             let (counter, timer) = handles.get(route: route, method: request.method.rawValue, status: status)
             counter.increment()
-            timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+            timer.record(duration: elapsed)
             let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
             inFlight.record(load.end(latencyMs: ms, isError: status >= 500))
         }

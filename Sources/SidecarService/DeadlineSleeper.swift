@@ -38,13 +38,13 @@ final class DeadlineSleeper: Sendable {
                     }
                     s.waiter = c
                     s.until = deadline
-                    s.timer = loop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] in self?.release(force: true) }
+                    s.timer = loop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] in self?.release() }
                     return false
                 }
                 if resumeNow { c.resume() }
             }
         } onCancel: {
-            release(force: true)
+            release()
         }
     }
 
@@ -62,10 +62,11 @@ final class DeadlineSleeper: Sendable {
         c?.resume()
     }
 
-    private func release(force: Bool) {
+    /// Ends the current sleep (timer fired, or cancelled); if nobody sleeps, the next returns at once.
+    private func release() {
         let c = state.withLock { s -> CheckedContinuation<Void, Never>? in
             guard s.waiter != nil else {
-                if force { s.pending = true }
+                s.pending = true
                 return nil
             }
             return take(&s)

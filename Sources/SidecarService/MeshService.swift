@@ -358,8 +358,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     }
 
     private func now() -> Int64 {
-        let d = ContinuousClock.now - epoch
-        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+        Self.nanoseconds(ContinuousClock.now - epoch)
     }
 
     static func meta(_ tags: [String: String]) throws -> [UInt8] {
