@@ -15,35 +15,16 @@ struct JSONSerializer {
 
     static func serialize(_ value: JSONValue) -> [UInt8] {
         var serializer = JSONSerializer()
-        serializer.out.reserveCapacity(Self.estimatedSize(of: value))
+        serializer.out.reserveCapacity(256)
         serializer.write(value)
         return serializer.out
-    }
-
-    /// A rough size (exact for the structure and plain strings, a guess for numbers), so that the
-    /// buffer rarely grows.
-    private static func estimatedSize(of value: JSONValue) -> Int {
-        switch value {
-        case .null, .bool: return 5
-        case .int: return 8
-        case .double: return 16
-        case .string(let s): return s.utf8.count + 2
-        case .array(let a):
-            var size = 2 + a.count
-            for element in a { size += estimatedSize(of: element) }
-            return size
-        case .object(let o):
-            var size = 2 + o.count
-            for (key, element) in o { size += key.utf8.count + 3 + estimatedSize(of: element) }
-            return size
-        }
     }
 
     private mutating func write(_ value: JSONValue) {
         switch value {
         case .null: append("null")
         case .bool(let b): append(b ? "true" : "false")
-        case .int(let i): write(i)
+        case .int(let i): DecimalText.append(i, to: &out)
         case .double(let d):
             if d.isFinite { out.append(contentsOf: d.description.utf8) } else { append("null") }
         case .string(let s): write(s)
@@ -68,21 +49,6 @@ struct JSONSerializer {
 
     private mutating func append(_ literal: StaticString) {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
-    }
-
-    private mutating func write(_ i: Int64) {
-        if i < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = i.magnitude
-        if magnitude < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude))
-            return
-        }
-        let first = out.count
-        while magnitude > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        }
-        out[first...].reverse()
     }
 
     private mutating func write(_ string: String) {

@@ -1,8 +1,7 @@
 /// A JSON document, for validating bodies and applying merge patches.
 ///
-/// `parse` and `serialized()` are hand-written (`JSONParser`, `JSONSerializer`). The `Codable`
-/// conformance is independent of them; the tests use it to compare with Foundation's coders.
-public enum JSONValue: Equatable, Sendable, Codable {
+/// `parse` and `serialized()` are hand-written (`JSONParser`, `JSONSerializer`).
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -11,27 +10,13 @@ public enum JSONValue: Equatable, Sendable, Codable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
+    /// An integer: `.int`, or a `.double` without a fractional part that fits `Int64` (`300.0`,
+    /// `3e2`): JSON does not tell the two apart, so neither may an API that wants a count.
+    public var integer: Int64? {
         switch self {
-        case .null: try c.encodeNil()
-        case .bool(let b): try c.encode(b)
-        case .int(let i): try c.encode(i)
-        case .double(let d): try c.encode(d)
-        case .string(let s): try c.encode(s)
-        case .array(let a): try c.encode(a)
-        case .object(let o): try c.encode(o)
+        case .int(let v): return v
+        case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: return Int64(d)
+        default: return nil
         }
     }
 

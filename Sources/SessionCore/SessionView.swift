@@ -58,18 +58,7 @@ public enum Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        /// `v` in at least `width` digits, zero-padded (more digits if it needs them).
-        func digits(_ v: Int, _ width: Int) {
-            if v < 0 { out.append(UInt8(ascii: "-")) }
-            let magnitude = v.magnitude
-            var divisor: UInt = 1
-            var count = 1
-            while count < width || magnitude / divisor >= 10 { divisor *= 10; count += 1 }
-            while divisor > 0 {
-                out.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
-                divisor /= 10
-            }
-        }
+        func digits(_ v: Int, _ width: Int) { DecimalText.append(Int64(v), minDigits: width, to: &out) }
         digits(y, 4); out.append(UInt8(ascii: "-"))
         digits(m, 2); out.append(UInt8(ascii: "-"))
         digits(d, 2); out.append(UInt8(ascii: "T"))

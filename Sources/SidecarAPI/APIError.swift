@@ -39,7 +39,7 @@ public struct APIError: Error, HTTPResponseError {
     }
 
     static func body(code: String, message: String) -> [UInt8] {
-        Array(#"{"error":{"code":"#.utf8) + JSONText.quoted(code) + Array(#","message":"#.utf8) + JSONText.quoted(message) + Array("}}".utf8)
+        JSONValue.object(["error": .object(["code": .string(code), "message": .string(message)])]).serialized()
     }
 }
 
@@ -65,27 +65,5 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             context.logger.error("unhandled error", metadata: ["error": "\(error)"])
             throw APIError(.internalServerError, "internal", "internal error")
         }
-    }
-}
-
-/// Minimal JSON string quoting for hand-built responses.
-enum JSONText {
-    static func quoted(_ s: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): out += [92, 34]
-            case UInt8(ascii: "\\"): out += [92, 92]
-            case 0x0A: out += [92, UInt8(ascii: "n")]
-            case 0x0D: out += [92, UInt8(ascii: "r")]
-            case 0x09: out += [92, UInt8(ascii: "t")]
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += [92, UInt8(ascii: "u"), 48, 48, hex[Int(b >> 4)], hex[Int(b & 15)]]
-            default: out.append(b)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-        return out
     }
 }

@@ -43,8 +43,9 @@ enum RequestParsing {
     static func optionalSeconds(_ members: [String: JSONValue], _ name: String) throws(SessionError) -> Int? {
         switch members[name] {
         case nil, .null?: return nil
-        case .int(let v)?: return Int(exactly: v) ?? 0
-        default: throw .unprocessable("\(name) must be an integer number of seconds")
+        case let value?:
+            guard let v = value.integer else { throw .unprocessable("\(name) must be an integer number of seconds") }
+            return Int(exactly: v) ?? 0
         }
     }
 }

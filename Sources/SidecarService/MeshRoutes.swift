@@ -128,13 +128,8 @@ public enum MeshAPI {
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
             throw unprocessable("unknown field '\(unknown)'; expected \(known.joined(separator: ", "))")
         }
-        let inFlight: Int64
-        switch members["inFlight"] {
-        case nil: throw unprocessable("inFlight is required")
-        case .int(let v)?: inFlight = v
-        case .double(let d)? where d.rounded() == d && abs(d) <= Double(maxInFlight): inFlight = Int64(d)
-        default: throw unprocessable("inFlight must be an integer")
-        }
+        guard let raw = members["inFlight"] else { throw unprocessable("inFlight is required") }
+        guard let inFlight = raw.integer else { throw unprocessable("inFlight must be an integer") }
         guard (0...maxInFlight).contains(inFlight) else { throw unprocessable("inFlight must be between 0 and \(maxInFlight)") }
         let latencyMs = try number(members, "latencyMs", 0...maxLatencyMs)
         let requestRate = try number(members, "requestRate", 0...maxRequestRate)

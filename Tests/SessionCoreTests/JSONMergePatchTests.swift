@@ -28,10 +28,4 @@ import Testing
     @Test func malformedJSONIsABadRequest() {
         #expect(throws: SessionError.badRequest("body is not valid JSON")) { try JSONValue.parse(Array(#"{"a":"#.utf8)) }
     }
-
-    @Test func timestampsAreRFC3339() {
-        #expect(Timestamp.iso8601(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
-        #expect(Timestamp.iso8601(milliseconds: 1_795_305_600_123) == "2026-11-22T00:00:00.123Z")
-        #expect(Timestamp.iso8601(milliseconds: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
-    }
 }

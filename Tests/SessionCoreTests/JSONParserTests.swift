@@ -67,18 +67,14 @@ import Testing
         #expect(Self.text(again) == serialization)
     }
 
-    @Test func numbersKeepTheirKind() throws {
-        // Equality of .double(0) and .double(-0.0) hides the sign; check the cases and the sign directly.
-        guard case .double(let negativeZero) = try Self.parse("-0.0") else { Issue.record("not a double"); return }
-        #expect(negativeZero.sign == .minus)
-        guard case .int = try Self.parse("-0") else { Issue.record("-0 is not an int"); return }
-        guard case .double = try Self.parse("1e3") else { Issue.record("1e3 is not a double"); return }
-    }
-
-    @Test func integralDoublesStayDoublesThroughARoundTrip() throws {
-        let value = JSONValue.object(["d": .double(100), "i": .int(100)])
-        #expect(Self.text(value) == #"{"d":100.0,"i":100}"#)
-        #expect(try Self.parse(Self.text(value)) == value)
+    @Test func integersIncludeWholeDoubles() throws {
+        #expect(try Self.parse("300").integer == 300)
+        #expect(try Self.parse("300.0").integer == 300)
+        #expect(try Self.parse("3e2").integer == 300)
+        #expect(try Self.parse("-7.0").integer == -7)
+        #expect(try Self.parse("300.5").integer == nil)
+        #expect(try Self.parse("1e19").integer == nil)
+        #expect(try Self.parse(#""300""#).integer == nil)
     }
 
     @Test func nonFiniteDoublesAreWrittenAsNull() {
@@ -181,11 +177,6 @@ import Testing
             #expect(old == Self.asFoundationDecodes(new), "\(String(decoding: document, as: UTF8.self))")
             if !Self.hasWholeDouble(new) { #expect(old == new) }
         }
-        // The same depth limit (JSONEncoder, though, refuses to write a document this deep).
-        let deepest = Array((String(repeating: "[", count: 512) + String(repeating: "]", count: 512)).utf8)
-        #expect(try JSONValue.parse(deepest) == Self.foundationDecode(deepest))
-        let tooDeep = Array((String(repeating: "[", count: 513) + String(repeating: "]", count: 513)).utf8)
-        #expect(throws: (any Error).self) { try Self.foundationDecode(tooDeep) }
     }
 
     /// Byte-identical to JSONEncoder(.sortedKeys, .withoutEscapingSlashes) unless the document
@@ -252,9 +243,6 @@ import Testing
             #expect(try Self.parse(Self.text(deepest)) == deepest)
             #expect(throws: Self.invalid) { try Self.parse(make(513)) }
         }
-        var nested = JSONValue.int(0)
-        for _ in 0..<511 { nested = .array([nested]) }
-        #expect(try Self.parse("[" + Self.text(nested) + "]") == .array([nested]))
     }
 }
 
@@ -378,6 +366,34 @@ enum RandomJSON {
             let magnitude = d.magnitude
             guard d.isFinite, !(magnitude >= 0x1p53 && magnitude <= 0x1p63) else { continue }
             return (spelling, d)
+        }
+    }
+}
+
+/// Foundation's Codable route (what `parse`/`serialized()` replaced), for the differential tests
+/// only: it reads `1.0` as `.int` and keeps the first of duplicate keys, unlike `parse`.
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .int(i) }
+        else if let d = try? c.decode(Double.self) { self = .double(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .int(let i): try c.encode(i)
+        case .double(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
         }
     }
 }

@@ -66,6 +66,7 @@ import TestSupport
             (.POST, "/v1/sessions", json, #"{"data":[1]}"#, 422, "unprocessable"),
             (.POST, "/v1/sessions", json, #"{"data":{},"idleTimeout":"soon"}"#, 422, "unprocessable"),
             (.POST, "/v1/sessions", json, #"{"data":{},"idleTimeout":999999}"#, 422, "unprocessable"),
+            (.POST, "/v1/sessions", json, #"{"data":{},"idleTimeout":300.5}"#, 422, "unprocessable"),
             (.POST, "/v1/sessions", json, #"{"data":{"x":""# + String(repeating: "a", count: 5000) + #""}}"#, 413, "payload_too_large"),
             (.POST, "/v1/sessions", [("Content-Type", "text/plain")], "{}", 415, "unsupported_media_type"),
             (.POST, "/v1/sessions", [], "{}", 415, "unsupported_media_type"),
@@ -86,6 +87,11 @@ import TestSupport
             let shape = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: [String: String]]
             #expect(shape?["error"]?["code"] == code, "\(method) \(path): \(String(decoding: r.body, as: UTF8.self))")
             #expect(shape?["error"]?["message"]?.isEmpty == false)
+        }
+        // A whole number written with a fraction or exponent is still an integer in JSON.
+        for body in [#"{"data":{},"idleTimeout":300.0}"#, #"{"data":{},"idleTimeout":3e2}"#] {
+            let r = try await client.send(.POST, "/v1/sessions", headers: json, body: Array(body.utf8))
+            #expect(r.status == 201, "\(body): \(String(decoding: r.body, as: UTF8.self))")
         }
         let stillCanary: Session<Cart> = try await client.get(canary.id)
         #expect(stillCanary.version == 1 && stillCanary.data == Cart(user: "canary", items: ["keep"]))
