@@ -7,9 +7,8 @@
 # Benchmarks are release builds and print figures; they are not tests. SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SWIFT="${SWIFT:-swift}"
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  SWIFT="$SWIFT" scripts/build-release.sh sessionmesh SessionBench
+  scripts/build-release.sh sessionmesh SessionBench
 fi
-BIN="$(SWIFT="$SWIFT" scripts/build-release.sh --show-bin-path)"
+BIN="$(scripts/build-release.sh --show-bin-path)"
 exec "$BIN/SessionBench" --sidecar "$BIN/sessionmesh" "$@"

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import LocalCluster
 
 /// A minimal blocking HTTP/1.1 keep-alive client over a Unix socket, one per benchmark thread:
 /// the sidecar's counterpart of the blocking libmemcached clients used for paths (a) and (b),
@@ -18,20 +19,13 @@ final class BlockingHTTPClient {
 
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    init(socketPath: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else { close(fd); throw Failure(description: "socket path too long") }
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            for (i, b) in path.enumerated() { raw[i] = b }
+    /// A read or write that waits longer than `timeoutSeconds` fails the request (a stuck
+    /// sidecar ends the round with errors instead of hanging the benchmark).
+    init(socketPath: String, timeoutSeconds: Int = 10) throws {
+        guard let fd = connectUnix(socketPath, timeoutSeconds: timeoutSeconds) else {
+            throw Failure(description: "connect \(socketPath): errno \(errno)")
         }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard rc == 0 else { let e = errno; close(fd); throw Failure(description: "connect \(socketPath): errno \(e)") }
+        self.fd = fd
     }
 
     deinit { close(fd) }
@@ -77,23 +71,13 @@ final class BlockingHTTPClient {
     }
 
     private func readResponse() throws -> Response {
-        // Header block.
-        var headerEnd: Int?
-        var scanFrom = start
-        while headerEnd == nil {
-            if end - scanFrom >= 4 {
-                for i in scanFrom...(end - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
-                    headerEnd = i
-                    break
-                }
-            }
-            if headerEnd == nil {
-                let offset = max(scanFrom, end - 3) - start
-                try fill()
-                scanFrom = start + offset
-            }
+        // Header block (rescanned after each read: headers are ~100 bytes).
+        var headerEnd: Int
+        while true {
+            if let crlfcrlf = buffer[start..<end].firstRange(of: [13, 10, 13, 10]) { headerEnd = crlfcrlf.lowerBound; break }
+            try fill()
         }
-        let head = String(decoding: buffer[start..<headerEnd!], as: UTF8.self)
+        let head = String(decoding: buffer[start..<headerEnd], as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
               let status = Int(statusLine.dropFirst(9).prefix(3)) else {
@@ -102,24 +86,18 @@ final class BlockingHTTPClient {
         var length = 0
         for line in lines.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "content-length" {
-                length = Int(parts[1].trimmingCharacters(in: " ")) ?? 0
+            guard parts.count == 2 else { continue }
+            switch parts[0].lowercased() {
+            case "content-length": length = Int(parts[1].filter { $0 != " " }) ?? 0
+            case "transfer-encoding": throw Failure(description: "unexpected Transfer-Encoding: \(parts[1])")
+            default: break
             }
         }
-        let bodyStart = headerEnd! + 4 - start
+        let bodyStart = headerEnd + 4 - start
         while end - start < bodyStart + length { try fill() }
         let body = buffer[(start + bodyStart)..<(start + bodyStart + length)]
         start += bodyStart + length
         if start == end { start = 0; end = 0 }
         return Response(status: status, body: body)
-    }
-}
-
-private extension Substring {
-    func trimmingCharacters(in set: Character) -> Substring {
-        var s = self
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
-        return s
     }
 }

@@ -246,17 +246,17 @@ func runThreaded(path: String, servers: [String], distribution: DirectMemcachedC
                     return true
                 } catch { rec.error("gets: \(error)"); return false }
             }
-            for attempt in 1...100 {
+            for _ in 1...100 {
                 do {
                     guard var item = try client.get(key) else { rec.error("write: missing \(key)"); return false }
                     guard bumpCounter(&item.value, by: 1) else { rec.error("write: bad value"); return false }
                     let status = client.cas(key, item.value, cas: item.cas)
                     if status == .stored { return true }
-                    if status == .exists, attempt < 100 { rec.casRetries += 1; continue }
-                    rec.error("cas: \(status)"); return false
+                    guard status == .exists else { rec.error("cas: \(status)"); return false }
+                    rec.casRetries += 1
                 } catch { rec.error("gets: \(error)"); return false }
             }
-            return false
+            rec.error("cas: EXISTS 100 times in a row"); return false
         }
     }
 }

@@ -3,7 +3,8 @@
 //
 //   (a) direct   — libmemcached from this process (ketama over the 3 nodes, ASCII), one handle per thread
 //   (b) nutcracker — libmemcached to Debian's nutcracker (twemproxy, ketama/md5) in front of the 3 nodes
-//   (c) sidecar  — SessionMeshClient over the sidecar's Unix socket (2 copies, CAS, AES-GCM)
+//   (c) sidecar  — HTTP/1.1 over the sidecar's Unix socket, one blocking keep-alive connection per
+//                  client thread (`--client nio`: SessionMeshClient) (2 copies, CAS, AES-GCM)
 //
 // Default workload: 16 concurrent clients, 10,000 sessions of ~1 KiB, 90% reads, 10% merge-patch
 // writes, 1 s warm-up + 10 s measured per path; `--rounds K` interleaves a→b→c K times.
@@ -37,8 +38,8 @@ struct Options {
     var sidecarArgs: [String] = []
     var connections: Int?
     var clientDecode = false
-    /// (c)'s client: "threads" (blocking keep-alive connections, one per client thread, like (a) and (b)) or "nio" (SessionMeshClient).
-    var sidecarClient = "threads"
+    /// (c)'s client: blocking keep-alive connections, one per client thread, like (a) and (b); or SessionMeshClient.
+    var sidecarClient = SidecarClient.threads
     /// Diagnostic: (c) reads GET this path instead of a session (e.g. /healthz: the HTTP layer's ceiling).
     var readTarget: String?
     var pollTimeoutMs = 250
@@ -69,14 +70,16 @@ struct Options {
                                as (a) and (b) use blocking libmemcached (default), or SessionMeshClient
       --read-target PATH       diagnostic: (c)'s reads GET PATH instead of a session (e.g. /healthz, the
                                ceiling of the HTTP layer without the store); threads client only
-      --connections N          SessionMeshClient maxConnections (default: --clients)
-      --client-decode          (c) uses SessionMeshClient's typed API (JSON-decodes every response)
+      --connections N          SessionMeshClient maxConnections (default: --clients); nio client only
+      --client-decode          (c) uses SessionMeshClient's typed API (JSON-decodes every response);
+                               nio client only
       --poll-timeout-ms N      libmemcached POLL_TIMEOUT for (a)/(b) (default 250, as the sidecar)
       --hash md5|fnv1a_64      nutcracker key hash (default md5)
       --nutcracker-connections N  nutcracker server_connections (default 1, its default)
       --memcached-threads N    memcached -t (default 2)
       --nio-executor           install NIO's event loops as Swift Concurrency's global executor in this
-                               process (fewer thread hops in the client of path c, as an app could do)
+                               process (fewer thread hops in the client of path c, as an app could do);
+                               nio client only
       --pid-file PATH          write "label pid" lines of the sidecars (to attach a profiler)
       --keep-dir               keep the scratch directory (logs, configs)
     """
@@ -113,11 +116,11 @@ struct Options {
                 o.sidecars.append((label, binary, extra))
             case "--sidecar-args": o.sidecarArgs = value().split(separator: " ").map(String.init)
             case "--connections": o.connections = max(1, int())
-            case "--client-decode": o.clientDecode = true; o.sidecarClient = "nio"
+            case "--client-decode": o.clientDecode = true
             case "--read-target": o.readTarget = value()
             case "--client":
-                o.sidecarClient = value()
-                guard ["threads", "nio"].contains(o.sidecarClient) else { fail("--client is threads or nio") }
+                guard let client = SidecarClient(rawValue: value()) else { fail("--client is threads or nio") }
+                o.sidecarClient = client
             case "--poll-timeout-ms": o.pollTimeoutMs = max(1, int())
             case "--hash": o.hash = value()
             case "--nutcracker-connections": o.nutcrackerConnections = max(1, int())
@@ -131,16 +134,29 @@ struct Options {
             i += 1
         }
         if o.paths.contains(where: { !["a", "b", "c"].contains($0) }) { fail("--paths takes a, b, c") }
+        switch o.sidecarClient {
+        case .threads:
+            if o.clientDecode || o.connections != nil || o.nioExecutor {
+                fail("--client-decode, --connections and --nio-executor apply to --client nio")
+            }
+        case .nio:
+            if o.readTarget != nil { fail("--read-target applies to --client threads") }
+        }
         if o.sidecars.isEmpty {
             let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
                 .appendingPathComponent("sessionmesh").path
-            o.sidecars = [("", FileManager.default.isExecutableFile(atPath: beside) ? beside : "/work/main/.build/release/sessionmesh", [])]
+            guard FileManager.default.isExecutableFile(atPath: beside) else { fail("no sessionmesh beside SessionBench; pass --sidecar PATH") }
+            o.sidecars = [("", beside, [])]
         }
         for (n, s) in o.sidecars.enumerated() where s.label.isEmpty {
             o.sidecars[n].label = o.sidecars.count == 1 ? "sidecar" : "sidecar\(n + 1)"
         }
         return o
     }
+}
+
+enum SidecarClient: String {
+    case threads, nio
 }
 
 func fail(_ message: String) -> Never {
@@ -269,7 +285,7 @@ do {
     print("preloaded items per memcached node: (a) \(zip(afterA, [0, 0, 0]).map { String($0.0 - $0.1) }.joined(separator: "/"))"
           + ", (b) \(zip(afterB, afterA).map { String($0.0 - $0.1) }.joined(separator: "/"))"
           + ", (c) \(zip(afterC, afterB).map { String($0.0 - $0.1) }.joined(separator: "/")) (2 copies each)")
-    if options.sidecarClient == "threads" {
+    if options.sidecarClient == .threads {
         print("client (c): \(options.clients) threads, each with one blocking HTTP/1.1 keep-alive connection (status checked, body not decoded)")
     } else {
         print("client (c): SessionMeshClient maxConnections \(connections), \(options.clientDecode ? "typed get/patch (JSON-decoded)" : "raw send (status checked, body not decoded)")"
@@ -291,17 +307,18 @@ do {
                                                 workload: workload, pollTimeoutMs: options.pollTimeoutMs,
                                                 cpuPIDs: [("memcached", memcachedPIDs), ("nutcracker", [nut!.pid])]))
             default:
-                for (i, client) in clients.enumerated() {
-                    let ids = sidecarIDs[i], label = "c \(sidecars[i].label)", pid = sidecars[i].pid, decode = options.clientDecode
-                    if options.sidecarClient == "threads" {
-                        roundResults.append(runSidecarThreaded(path: label, socket: sidecars[i].socket, ids: ids, workload: workload, readTarget: options.readTarget,
-                                                               cpuPIDs: [("memcached", memcachedPIDs), ("sidecar", [pid])]))
-                        continue
+                for i in sidecars.indices {
+                    let ids = sidecarIDs[i], label = "c \(sidecars[i].label)", client = clients[i], decode = options.clientDecode
+                    let cpuPIDs = [("memcached", memcachedPIDs), ("sidecar", [sidecars[i].pid])]
+                    switch options.sidecarClient {
+                    case .threads:
+                        roundResults.append(runSidecarThreaded(path: label, socket: sidecars[i].socket, ids: ids, workload: workload,
+                                                               readTarget: options.readTarget, cpuPIDs: cpuPIDs))
+                    case .nio:
+                        roundResults.append(blocking {
+                            await runSidecar(path: label, client: client, ids: ids, workload: workload, decode: decode, cpuPIDs: cpuPIDs)
+                        })
                     }
-                    roundResults.append(blocking {
-                        await runSidecar(path: label, client: client, ids: ids, workload: workload, decode: decode,
-                                         cpuPIDs: [("memcached", memcachedPIDs), ("sidecar", [pid])])
-                    })
                 }
             }
             if let last = roundResults.last, last.errors > 0 { print("  \(last.path): \(last.errors) errors, first: \(last.firstError ?? "")") }

@@ -23,11 +23,7 @@ public func freeLoopbackPort() -> Int {
 
 /// Opens a TCP connection to 127.0.0.1:port (with send/receive timeouts), or returns nil.
 public func connectLoopback(_ port: Int, timeoutSeconds: Int = 2) -> Int32? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { return nil }
-    var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    guard let fd = streamSocket(AF_INET, timeoutSeconds: timeoutSeconds) else { return nil }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -36,6 +32,33 @@ public func connectLoopback(_ port: Int, timeoutSeconds: Int = 2) -> Int32? {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     if rc != 0 { close(fd); return nil }
+    return fd
+}
+
+/// Opens a connection to the Unix socket at `path` (with send/receive timeouts), or returns nil.
+public func connectUnix(_ path: String, timeoutSeconds: Int = 2) -> Int32? {
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+        for (i, b) in bytes.enumerated() { raw[i] = b }
+    }
+    guard let fd = streamSocket(AF_UNIX, timeoutSeconds: timeoutSeconds) else { return nil }
+    let rc = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    if rc != 0 { close(fd); return nil }
+    return fd
+}
+
+/// A stream socket whose reads and writes give up after `timeoutSeconds`.
+private func streamSocket(_ family: Int32, timeoutSeconds: Int) -> Int32? {
+    let fd = socket(family, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return nil }
+    var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     return fd
 }
 

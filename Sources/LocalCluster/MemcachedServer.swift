@@ -71,7 +71,7 @@ public final class MemcachedServer: @unchecked Sendable {
     /// `set key` straight to this node (for tampering tests).
     public func rawSet(_ key: String, _ value: [UInt8], ttl: Int = 3600) -> Bool {
         let command = Array("set \(key) 0 \(ttl) \(value.count)\r\n".utf8) + value + Array("\r\n".utf8)
-        guard let reply = exchange(command, until: "\r\n") else { return false }
+        guard let reply = loopbackExchange(port, command, until: "\r\n") else { return false }
         return String(decoding: reply, as: UTF8.self).hasPrefix("STORED")
     }
 
@@ -84,11 +84,7 @@ public final class MemcachedServer: @unchecked Sendable {
     }
 
     private func exchange(_ command: String, until terminator: String) -> [UInt8]? {
-        exchange(Array(command.utf8), until: terminator)
-    }
-
-    private func exchange(_ command: [UInt8], until terminator: String) -> [UInt8]? {
-        loopbackExchange(port, command, until: terminator)
+        loopbackExchange(port, Array(command.utf8), until: terminator)
     }
 }
 
