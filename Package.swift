@@ -27,19 +27,31 @@ let package = Package(
             pkgConfig: "libmemcached",
             providers: [.apt(["libmemcached-dev"])]
         ),
-        // Pure: session records, ids, sealing, TTL rules, placement ring, merge patch.
+        // Pure: the record model, placement ring, node health and the replication core (which copy
+        // is newest, repair, quorum, honest not-found) over the node-I/O interface. No I/O, no clock.
+        .target(name: "Replication"),
+        // Pure: session records, ids, sealing, key derivation, TTL rules, merge patch, SessionManager.
         .target(
             name: "SessionCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Replication", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // Shell: libmemcached pools on a thread pool, replication, quorum, read repair.
+        // Shell: runs the replication core on threads of its own (coalesced reads, writes, repairs), metrics, logs.
         .target(
-            name: "MemcachedStore",
+            name: "StoreShell",
             dependencies: [
-                "CLibMemcached", "SessionCore",
+                "Replication",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Shell: the memcached node driver (libmemcached handle pools).
+        .target(
+            name: "MemcachedStore",
+            dependencies: [
+                "CLibMemcached", "Replication", "StoreShell",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Shell: the Hummingbird app on the Unix socket.
@@ -57,7 +69,7 @@ let package = Package(
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
+                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -74,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "SessionBench",
             dependencies: [
-                "MemcachedStore", "SessionMeshClient", "SessionCore", "LocalCluster", "Routing",
+                "CLibMemcached", "SessionMeshClient", "SessionCore", "LocalCluster", "Routing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -124,7 +136,9 @@ let package = Package(
             path: "Examples/PaymentApp"
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
-        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Routing"]),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Replication", "Routing"]),
+        // The replication core against an in-memory node I/O and a manual clock: no process started.
+        .testTarget(name: "ReplicationCoreTests", dependencies: ["Replication", "SessionCore"]),
         // Live: real haproxy 2.6 + three sidecars + backends on loopback (stats socket, agent-check).
         .testTarget(name: "RoutingLiveTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // The /ui page in headless Chromium, and the metric families.
@@ -134,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [
-                "MemcachedStore", "SessionCore", "TestSupport",
+                "MemcachedStore", "StoreShell", "Replication", "SessionCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -161,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SidecarAPITests",
-            dependencies: ["SessionMeshClient", "SessionCore", "TestSupport"]
+            dependencies: ["SessionMeshClient", "SessionCore", "Replication", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

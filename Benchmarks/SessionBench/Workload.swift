@@ -3,7 +3,6 @@
 // in nanoseconds; only operations that start after the warm-up and end before the deadline count.
 import Foundation
 import LocalCluster
-import MemcachedStore
 import NIOCore
 import Routing
 import SessionMeshClient

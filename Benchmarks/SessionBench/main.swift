@@ -16,7 +16,6 @@
 // Release builds only; it prints figures and is not a test. Every process it starts is stopped
 // by PID on exit (also on Ctrl-C, and via PR_SET_PDEATHSIG if this process dies).
 import Foundation
-import MemcachedStore
 import NIOCore
 import NIOPosix
 import SessionCore

@@ -90,10 +90,10 @@ echo "NEW=$NEW"
 call 404 "http://localhost/v1/sessions/$ID"
 
 echo
-echo "== delete (logout): 204, a tombstone; reads are 404 from now on"
+echo "== delete (logout): 204, a tombstone; reads are 404 logged_out from now on"
 call 204 -X DELETE "http://localhost/v1/sessions/$NEW"
 call 404 "http://localhost/v1/sessions/$NEW"
-expect '"not_found"'
+expect '"logged_out"'
 
 echo
 echo "== Prometheus metrics (first lines)"

@@ -89,7 +89,7 @@ class Sidecar:
 
     def expect_gone(self, sid):
         status, _, body = self.call("GET", f"/v1/sessions/{sid}")
-        check(status == 404 and body["error"]["code"] == "not_found",
+        check(status == 404 and body["error"]["code"] == "logged_out",
               f"{sid[:8]}… on {self.name}: expected 404, got HTTP {status} {body}")
         print(f"  {self.name}: {sid[:8]}… → 404, as expected")
 

@@ -1,16 +1,11 @@
 import CLibMemcached
+import Replication
 
 /// The memcached commands the store uses, on a checked-out handle. All blocking.
 enum MemcachedCommands {
-    /// `gets key` on every handle, all sent before any reply is read, so reading N replicas
-    /// costs about one round trip, not N.
-    static func getsPipelined(_ key: String, handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<MemcachedItem?, MemcachedFailure>] {
-        getsMany(handles.map { _ in [key] }, handles: handles).map { $0.map { $0[key] } }
-    }
-
     /// One multi-key `gets` per handle, all sent before any reply is read: a batch of reads costs
     /// about one round trip. Keys absent from a node are absent from its dictionary.
-    static func getsMany(_ keys: [[String]], handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<[String: MemcachedItem], MemcachedFailure>] {
+    static func getsMany(_ keys: [[String]], handles: [UnsafeMutablePointer<memcached_st>]) -> [Result<[String: StoredItem], NodeFailure>] {
         var sent = [MemcachedOutcome](repeating: .ok, count: handles.count)
         for (i, handle) in handles.enumerated() {
             // The keys of this handle, NUL-terminated, back to back in one buffer.
@@ -34,28 +29,28 @@ enum MemcachedCommands {
             }
         }
         return handles.enumerated().map { i, handle in
-            guard sent[i] == .ok else { return .failure(MemcachedFailure(sent[i])) }
+            guard sent[i] == .ok else { return .failure(NodeFailure(sent[i].nodeOutcome)) }
             return fetchAll(handle)
         }
     }
 
     /// The items of one `mget`, drained until END so the handle is clean for its next command.
-    private static func fetchAll(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<[String: MemcachedItem], MemcachedFailure> {
+    private static func fetchAll(_ handle: UnsafeMutablePointer<memcached_st>) -> Result<[String: StoredItem], NodeFailure> {
         var rc = MEMCACHED_SUCCESS
-        var items = [String: MemcachedItem]()
+        var items = [String: StoredItem]()
         while let result = memcached_fetch_result(handle, nil, &rc) {
             let keyLength = memcached_result_key_length(result)
             if keyLength > 0, let k = memcached_result_key_value(result) {
                 let key = k.withMemoryRebound(to: UInt8.self, capacity: keyLength) {
                     String(decoding: UnsafeBufferPointer(start: $0, count: keyLength), as: UTF8.self)
                 }
-                items[key] = MemcachedItem(value: value(of: result), cas: memcached_result_cas(result))
+                items[key] = StoredItem(value: value(of: result), cas: memcached_result_cas(result))
             }
             memcached_result_free(result)
         }
         switch classify(rc) {
         case .ok, .miss: return .success(items)
-        case let other: return .failure(MemcachedFailure(other))
+        case let other: return .failure(NodeFailure(other.nodeOutcome))
         }
     }
 
@@ -73,6 +68,10 @@ enum MemcachedCommands {
         store(key, value, miss: .notStored) { k, kl, v, vl in memcached_cas(handle, k, kl, v, vl, time_t(ttl), 0, cas) }
     }
 
+    static func delete(_ handle: UnsafeMutablePointer<memcached_st>, key: String) -> MemcachedOutcome {
+        key.withCString { classify(memcached_delete(handle, $0, key.utf8.count, 0), miss: .notStored) }
+    }
+
     private static func store(
         _ key: String, _ value: [UInt8], miss: MemcachedOutcome = .miss,
         _ call: (UnsafePointer<CChar>, Int, UnsafePointer<CChar>, Int) -> memcached_return_t
@@ -87,7 +86,3 @@ enum MemcachedCommands {
     }
 }
 
-struct MemcachedFailure: Error {
-    var outcome: MemcachedOutcome
-    init(_ outcome: MemcachedOutcome) { self.outcome = outcome }
-}

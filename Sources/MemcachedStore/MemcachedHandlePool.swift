@@ -1,4 +1,5 @@
 import CLibMemcached
+import Replication
 
 /// The result of one memcached call, reduced to what the replication logic distinguishes.
 enum MemcachedOutcome: Equatable {
@@ -12,10 +13,16 @@ enum MemcachedOutcome: Equatable {
     case timedOut
 }
 
-/// One value read with `gets`.
-struct MemcachedItem {
-    var value: [UInt8]
-    var cas: UInt64
+extension MemcachedOutcome {
+    /// What the replication core distinguishes: a miss on a conditional write is "not stored".
+    var nodeOutcome: NodeOutcome {
+        switch self {
+        case .ok: .ok
+        case .notStored, .miss: .notStored
+        case .failed(let why): .failed(why)
+        case .timedOut: .timedOut
+        }
+    }
 }
 
 /// A pool of libmemcached handles for ONE memcached node. libmemcached handles are not

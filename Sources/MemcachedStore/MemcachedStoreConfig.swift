@@ -1,3 +1,5 @@
+import Replication
+
 /// Settings of the replicated memcached store. Times in milliseconds.
 public struct MemcachedStoreConfig: Sendable, Equatable {
     /// `host:port` of every memcached node, in a stable order every sidecar shares.
@@ -19,6 +21,9 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
     /// Threads that serve coalesced reads (`ReadCoalescer`). Each node's handle pool has
     /// `threads + readThreads` handles.
     public var readThreads: Int
+    /// Recently used records whose highest seen version is remembered, to refuse rolled-back copies
+    /// (`SeenVersions`; about 40 bytes each).
+    public var rememberedVersions: Int = 16_384
 
     public init(nodes: [String], replicas: Int = 2, writeQuorum: Int? = nil, connectTimeoutMs: Int = 250,
                 pollTimeoutMs: Int = 250, retryIntervalMs: Int = 1000, operationBudgetMs: Int = 1000, threads: Int = 8,
@@ -32,6 +37,11 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
         self.operationBudgetMs = operationBudgetMs
         self.threads = threads
         self.readThreads = readThreads
+    }
+
+    /// The rules the replication core applies.
+    public var replication: ReplicationSettings {
+        ReplicationSettings(replicas: replicas, writeQuorum: writeQuorum, operationBudgetMs: operationBudgetMs)
     }
 
     /// Checks the settings; returns a message for the operator on the first problem.

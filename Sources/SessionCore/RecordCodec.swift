@@ -1,57 +1,136 @@
-/// Binary layout of a `SessionRecord` (the plaintext that gets sealed). Little-endian, fixed header:
-///
-///     u8 format(=1) | u8 flags(bit0 tombstone) | u64 version | i64 createdAt | i64 lastAccessAt
-///     | i64 idleTimeout | i64 absoluteExpiresAt | u64 writeID | u32 dataLength | data
-public enum RecordCodec {
-    static let format: UInt8 = 1
-    static let headerSize = 2 + 8 * 6 + 4
+import Replication
 
-    public static func encode(_ r: SessionRecord) -> [UInt8] {
+/// Binary layout of a `Record` (the plaintext that gets sealed). Little-endian.
+///
+/// Format 1, sessions (the layout sessions have always had, so stored sessions stay readable and
+/// sidecars of the previous release can read what this one writes):
+///
+///     u8 1 | u8 flags(bit0 tombstone) | u64 version | i64 createdAt | i64 lastAccessAt
+///     | i64 idleTimeout | i64 absoluteExpiresAt | u64 writeID | u32 dataLength | data
+///
+/// A session record's payload is `i64 createdAt | data` (see `SessionRecord`).
+///
+/// Format 2, every other kind:
+///
+///     u8 2 | u8 flags(bit0 tombstone, bit1 idle rule) | u8 namespace | u64 version | u64 writeID
+///     | i64 expiresAt | [i64 lastAccessAt | i64 idleTimeout] | u32 clientFlags | u32 payloadLength | payload
+public enum RecordCodec {
+    static let sessionFormat: UInt8 = 1
+    static let genericFormat: UInt8 = 2
+    static let sessionHeaderSize = 2 + 8 * 6 + 4
+
+    public static func encode(_ r: Record) -> [UInt8] {
         var out = [UInt8]()
-        out.reserveCapacity(headerSize + r.data.count)
-        out.append(format)
-        out.append(r.isTombstone ? 1 : 0)
+        if r.namespace == .session, let idle = r.idle, r.flags == 0, r.payload.count >= 8 {
+            out.reserveCapacity(sessionHeaderSize + r.payload.count - 8)
+            out.append(sessionFormat)
+            out.append(r.isTombstone ? 1 : 0)
+            append(r.version, to: &out)
+            out.append(contentsOf: r.payload[0..<8])  // createdAt, already little-endian
+            append(UInt64(bitPattern: idle.lastAccessAt), to: &out)
+            append(UInt64(bitPattern: idle.timeout), to: &out)
+            append(UInt64(bitPattern: r.expiresAt), to: &out)
+            append(r.writeID, to: &out)
+            append32(UInt32(r.payload.count - 8), to: &out)
+            out.append(contentsOf: r.payload[8...])
+            return out
+        }
+        out.reserveCapacity(3 + 8 * 5 + 8 + r.payload.count)
+        out.append(genericFormat)
+        out.append((r.isTombstone ? 1 : 0) | (r.idle == nil ? 0 : 2))
+        out.append(r.namespace.rawValue)
         append(r.version, to: &out)
-        append(UInt64(bitPattern: r.createdAt), to: &out)
-        append(UInt64(bitPattern: r.lastAccessAt), to: &out)
-        append(UInt64(bitPattern: r.idleTimeout), to: &out)
-        append(UInt64(bitPattern: r.absoluteExpiresAt), to: &out)
         append(r.writeID, to: &out)
-        let n = UInt32(r.data.count)
-        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: n >> (8 * i))) }
-        out.append(contentsOf: r.data)
+        append(UInt64(bitPattern: r.expiresAt), to: &out)
+        if let idle = r.idle {
+            append(UInt64(bitPattern: idle.lastAccessAt), to: &out)
+            append(UInt64(bitPattern: idle.timeout), to: &out)
+        }
+        append32(r.flags, to: &out)
+        append32(UInt32(r.payload.count), to: &out)
+        out.append(contentsOf: r.payload)
         return out
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(SessionCodecError) -> SessionRecord {
-        guard bytes.count >= headerSize else { throw .truncated }
-        guard bytes[0] == format else { throw .unknownFormat(bytes[0]) }
-        let flags = bytes[1]
-        var offset = 2
-        func u64() -> UInt64 {
+    public static func decode(_ bytes: [UInt8]) throws(SessionCodecError) -> Record {
+        var reader = Reader(bytes: bytes)
+        switch try reader.u8() {
+        case sessionFormat:
+            let flags = try reader.u8()
+            let version = try reader.u64()
+            let createdAt = try reader.bytes(8)
+            let lastAccess = Int64(bitPattern: try reader.u64())
+            let idle = Int64(bitPattern: try reader.u64())
+            let absolute = Int64(bitPattern: try reader.u64())
+            let writeID = try reader.u64()
+            let data = try reader.bytes(Int(try reader.u32()))
+            try reader.expectEnd()
+            return Record(namespace: .session, version: version, writeID: writeID, isTombstone: flags & 1 == 1,
+                          expiresAt: absolute, idle: IdleRule(lastAccessAt: lastAccess, timeout: idle),
+                          payload: createdAt + data)
+        case genericFormat:
+            let flags = try reader.u8()
+            guard let namespace = RecordNamespace(rawValue: try reader.u8()) else { throw .unknownFormat(genericFormat) }
+            let version = try reader.u64()
+            let writeID = try reader.u64()
+            let expiresAt = Int64(bitPattern: try reader.u64())
+            var idle: IdleRule?
+            if flags & 2 != 0 {
+                idle = IdleRule(lastAccessAt: Int64(bitPattern: try reader.u64()), timeout: Int64(bitPattern: try reader.u64()))
+            }
+            let clientFlags = try reader.u32()
+            let payload = try reader.bytes(Int(try reader.u32()))
+            try reader.expectEnd()
+            return Record(namespace: namespace, version: version, writeID: writeID, isTombstone: flags & 1 == 1,
+                          expiresAt: expiresAt, idle: idle, flags: clientFlags, payload: payload)
+        case let other:
+            throw .unknownFormat(other)
+        }
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        mutating func u8() throws(SessionCodecError) -> UInt8 {
+            guard offset < bytes.count else { throw .truncated }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func u32() throws(SessionCodecError) -> UInt32 {
+            guard bytes.count - offset >= 4 else { throw .truncated }
+            var v: UInt32 = 0
+            for i in 0..<4 { v |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
+            offset += 4
+            return v
+        }
+
+        mutating func u64() throws(SessionCodecError) -> UInt64 {
+            guard bytes.count - offset >= 8 else { throw .truncated }
             var v: UInt64 = 0
             for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
             offset += 8
             return v
         }
-        let version = u64()
-        let created = Int64(bitPattern: u64())
-        let access = Int64(bitPattern: u64())
-        let idle = Int64(bitPattern: u64())
-        let absolute = Int64(bitPattern: u64())
-        let writeID = u64()
-        var length = 0
-        for i in 0..<4 { length |= Int(bytes[offset + i]) << (8 * i) }
-        offset += 4
-        guard bytes.count - offset == length else { throw .truncated }
-        return SessionRecord(
-            version: version, isTombstone: flags & 1 == 1, createdAt: created, lastAccessAt: access,
-            idleTimeout: idle, absoluteExpiresAt: absolute, writeID: writeID, data: Array(bytes[offset...])
-        )
+
+        mutating func bytes(_ count: Int) throws(SessionCodecError) -> [UInt8] {
+            guard bytes.count - offset >= count else { throw .truncated }
+            defer { offset += count }
+            return Array(bytes[offset..<(offset + count)])
+        }
+
+        func expectEnd() throws(SessionCodecError) {
+            guard offset == bytes.count else { throw .truncated }
+        }
     }
 
     private static func append(_ v: UInt64, to out: inout [UInt8]) {
         for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) }
+    }
+
+    private static func append32(_ v: UInt32, to out: inout [UInt8]) {
+        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt32(i)))) }
     }
 }
 

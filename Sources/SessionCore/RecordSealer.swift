@@ -1,13 +1,14 @@
 @preconcurrency import Crypto
 import Foundation
+import Replication
 
-/// Seals records with AES-256-GCM before they reach memcached.
+/// Seals records with AES-256-GCM before they reach a store node.
 ///
 ///     "SM" | u8 version(=1) | u32 keyID (BE) | 12-byte nonce | ciphertext | 16-byte tag
 ///
-/// The associated data is the 7-byte header followed by the memcached key, so a value copied
-/// under another session's key fails to open, and so does one whose key id was altered.
-public struct RecordSealer: Sendable {
+/// The associated data is the 7-byte header followed by the store key (which carries the record's
+/// namespace), so a value copied under another key fails to open, and so does one whose key id was altered.
+public struct RecordSealer: RecordSealing {
     static let magic: [UInt8] = [0x53, 0x4D]
     static let version: UInt8 = 1
     static let headerSize = 7
@@ -15,7 +16,7 @@ public struct RecordSealer: Sendable {
 
     public init(keyring: SessionKeyring) { self.keyring = keyring }
 
-    public func seal(_ record: SessionRecord, storageKey: String) -> [UInt8] {
+    public func seal(_ record: Record, storeKey storageKey: String) -> [UInt8] {
         let entry = keyring.primary
         var header = Self.magic
         header.append(Self.version)
@@ -31,7 +32,7 @@ public struct RecordSealer: Sendable {
         return out
     }
 
-    public func open(_ sealed: [UInt8], storageKey: String) throws(SessionCodecError) -> SessionRecord {
+    public func open(_ sealed: [UInt8], storeKey storageKey: String) throws(SessionCodecError) -> Record {
         guard sealed.count >= Self.headerSize + 12 + 16 else { throw .truncated }
         guard sealed[0] == Self.magic[0], sealed[1] == Self.magic[1], sealed[2] == Self.version else { throw .badMagic }
         let keyID = UInt32(sealed[3]) << 24 | UInt32(sealed[4]) << 16 | UInt32(sealed[5]) << 8 | UInt32(sealed[6])

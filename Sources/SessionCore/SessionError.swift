@@ -2,8 +2,11 @@
 public enum SessionError: Error, Equatable, Sendable {
     /// 400: malformed JSON, a body of the wrong shape, a bad header.
     case badRequest(String)
-    /// 404: missing, expired or deleted. The three are indistinguishable on purpose.
+    /// 404 `expired_or_evicted`: no live copy and no tombstone: the session expired, memcached
+    /// evicted it, or it never existed (the three cannot be told apart). Not a logout.
     case notFound
+    /// 404 `logged_out`: the session was deleted (or rotated away); its tombstone says so.
+    case loggedOut
     /// 412: `If-Match` did not match the current version.
     case preconditionFailed(currentVersion: UInt64)
     /// 409: a server-side retry loop gave up under contention.

@@ -39,9 +39,7 @@ public struct SessionID: Hashable, Sendable, CustomStringConvertible {
 
     /// The memcached key for this session: a hash of the id, never the id itself.
     /// SHA-256 suffices: the id has 256 bits of entropy, so the hash cannot be inverted by search.
-    public var storageKey: String {
-        "sm1:" + Base64URL.encode(Array(SHA256.hash(data: Array(rawValue.utf8))))
-    }
+    public var storageKey: String { RecordKey.derive(.session, rawValue.utf8) }
 
     public var description: String { rawValue }
 }

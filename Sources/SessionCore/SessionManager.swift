@@ -1,7 +1,9 @@
-/// The session operations of the API (brief §3), over any `SessionStorage`.
+import Replication
+
+/// The session operations of the API (brief §3), over any `RecordStorage`.
 /// Pure: the clock and the id generator are parameters.
 public struct SessionManager: Sendable {
-    public let storage: any SessionStorage
+    public let storage: any RecordStorage
     public let policy: SessionPolicy
     /// Milliseconds since the Unix epoch.
     public let now: @Sendable () -> Int64
@@ -11,7 +13,7 @@ public struct SessionManager: Sendable {
     public let maxRetries: Int
 
     public init(
-        storage: any SessionStorage, policy: SessionPolicy,
+        storage: any RecordStorage, policy: SessionPolicy,
         now: @escaping @Sendable () -> Int64,
         newID: @escaping @Sendable () -> SessionID = { SessionID.random() },
         newWriteID: @escaping @Sendable () -> UInt64 = { UInt64.random(in: 1...UInt64.max) },
@@ -34,7 +36,7 @@ public struct SessionManager: Sendable {
         // A fresh 256-bit id cannot collide; the loop only guards the impossible.
         for _ in 0..<3 {
             let id = newID()
-            if try await storage.write(record, storageKey: id.storageKey, expected: nil) == .written {
+            if try await write(record, key: id.storageKey, expected: nil) == .written {
                 return SessionView(id: id, record: record)
             }
         }
@@ -45,13 +47,14 @@ public struct SessionManager: Sendable {
     public func read(_ id: SessionID) async throws(SessionError) -> SessionView {
         let key = id.storageKey
         let t = now()
-        let record = try await liveRecord(key, at: t)
+        let (record, loaded) = try await liveRecord(key, at: t)
         guard policy.needsTouch(record, now: t) else { return SessionView(id: id, record: record) }
         var touched = record
         touched.lastAccessAt = t
         touched.writeID = newWriteID()
-        // Best effort: a conflicting write refreshes the access time too.
-        _ = try? await storage.write(touched, storageKey: key, expected: record)
+        // Best effort: a conflicting write refreshes the access time too. The CAS ids the read saw
+        // stand in for reading the copies again.
+        _ = try? await write(touched, key: key, expected: loaded)
         return SessionView(id: id, record: touched)
     }
 
@@ -75,7 +78,7 @@ public struct SessionManager: Sendable {
         let key = id.storageKey
         for _ in 0...maxRetries {
             let t = now()
-            let current = try await liveRecord(key, at: t)
+            let (current, loaded) = try await liveRecord(key, at: t)
             if let v = ifMatch, v != current.version { throw .preconditionFailed(currentVersion: current.version) }
             var tombstone = current
             tombstone.version += 1
@@ -83,7 +86,7 @@ public struct SessionManager: Sendable {
             tombstone.lastAccessAt = t
             tombstone.writeID = newWriteID()
             tombstone.data = []
-            if try await storage.write(tombstone, storageKey: key, expected: current) == .written { return }
+            if try await write(tombstone, key: key, expected: loaded) == .written { return }
         }
         throw .conflict("too much contention on this session; retry")
     }
@@ -91,7 +94,7 @@ public struct SessionManager: Sendable {
     /// New id, same data and lifetime; the old id is deleted (anti-fixation at login).
     public func rotate(_ id: SessionID) async throws(SessionError) -> SessionView {
         let t = now()
-        let current = try await liveRecord(id.storageKey, at: t)
+        let (current, _) = try await liveRecord(id.storageKey, at: t)
         var fresh = current
         fresh.version = 1
         fresh.lastAccessAt = t
@@ -99,7 +102,7 @@ public struct SessionManager: Sendable {
         var created: SessionView?
         for _ in 0..<3 {
             let newID = newID()
-            if try await storage.write(fresh, storageKey: newID.storageKey, expected: nil) == .written {
+            if try await write(fresh, key: newID.storageKey, expected: nil) == .written {
                 created = SessionView(id: newID, record: fresh)
                 break
             }
@@ -113,14 +116,14 @@ public struct SessionManager: Sendable {
         let key = id.storageKey
         for _ in 0...maxRetries {
             let t = now()
-            let current = try await liveRecord(key, at: t)
+            let (current, loaded) = try await liveRecord(key, at: t)
             if let v = ifMatch, v != current.version { throw .preconditionFailed(currentVersion: current.version) }
             var next = current
             next.data = try transform(current.data)
             next.version += 1
             next.lastAccessAt = t
             next.writeID = newWriteID()
-            if try await storage.write(next, storageKey: key, expected: current) == .written {
+            if try await write(next, key: key, expected: loaded) == .written {
                 return SessionView(id: id, record: next)
             }
             // Lost a CAS race (possibly to a mere access-time refresh): read again and re-check.
@@ -128,9 +131,23 @@ public struct SessionManager: Sendable {
         throw .conflict("too much contention on this session; retry")
     }
 
-    private func liveRecord(_ key: String, at t: Int64) async throws(SessionError) -> SessionRecord {
-        guard let record = try await storage.load(storageKey: key), record.isLive(at: t) else { throw .notFound }
-        return record
+    /// The live session under `key`, and the read it came from (for the write that follows).
+    private func liveRecord(_ key: String, at t: Int64) async throws(SessionError) -> (SessionRecord, LoadedRecord) {
+        let loaded: LoadedRecord?
+        do { loaded = try await storage.load(key) } catch { throw .unavailable(error.message, retryAfterSeconds: error.retryAfterSeconds) }
+        guard let loaded else { throw .notFound }
+        guard let session = SessionRecord(loaded.record) else {
+            throw .unavailable("the record under this session's key is not a session", retryAfterSeconds: 1)
+        }
+        guard !session.isTombstone else { throw .loggedOut }
+        guard session.isLive(at: t) else { throw .notFound }
+        return (session, loaded)
+    }
+
+    private func write(_ session: SessionRecord, key: String, expected: LoadedRecord?) async throws(SessionError) -> WriteOutcome {
+        do { return try await storage.write(session.record, key: key, expected: expected) } catch {
+            throw .unavailable(error.message, retryAfterSeconds: error.retryAfterSeconds)
+        }
     }
 
     private func validatedData(_ data: JSONValue) throws(SessionError) -> [UInt8] {

@@ -1,4 +1,7 @@
-/// One copy of a session as stored in memcached (before sealing).
+import Replication
+
+/// A session: one kind of `Record` (namespace `session`), with its creation time and JSON `data`
+/// as the payload and its idle and absolute timeouts as the record's idle rule and expiry.
 ///
 /// Times are milliseconds since the Unix epoch. `version` increases by one on every change of
 /// `data` (and on delete and rotate); it is the ETag. A read that only refreshes `lastAccessAt`
@@ -44,5 +47,28 @@ public struct SessionRecord: Equatable, Sendable {
         if version != other.version { return version > other.version }
         if isTombstone != other.isTombstone { return isTombstone }
         return lastAccessAt > other.lastAccessAt
+    }
+}
+
+extension SessionRecord {
+    /// The session as a store record: payload `i64 createdAt (little-endian) | data`.
+    public var record: Record {
+        var payload = [UInt8]()
+        payload.reserveCapacity(8 + data.count)
+        for i in 0..<8 { payload.append(UInt8(truncatingIfNeeded: UInt64(bitPattern: createdAt) >> (8 * UInt64(i)))) }
+        payload.append(contentsOf: data)
+        return Record(namespace: .session, version: version, writeID: writeID, isTombstone: isTombstone,
+                      expiresAt: absoluteExpiresAt, idle: IdleRule(lastAccessAt: lastAccessAt, timeout: idleTimeout),
+                      payload: payload)
+    }
+
+    /// The session a store record holds; nil when it is not one.
+    public init?(_ record: Record) {
+        guard record.namespace == .session, let idle = record.idle, record.payload.count >= 8 else { return nil }
+        var created: UInt64 = 0
+        for i in 0..<8 { created |= UInt64(record.payload[i]) << (8 * UInt64(i)) }
+        self.init(version: record.version, isTombstone: record.isTombstone, createdAt: Int64(bitPattern: created),
+                  lastAccessAt: idle.lastAccessAt, idleTimeout: idle.timeout, absoluteExpiresAt: record.expiresAt,
+                  writeID: record.writeID, data: Array(record.payload[8...]))
     }
 }

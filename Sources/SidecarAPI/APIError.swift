@@ -19,7 +19,9 @@ public struct APIError: Error, HTTPResponseError {
     public init(_ error: SessionError) {
         switch error {
         case .badRequest(let m): self.init(.badRequest, "bad_request", m)
-        case .notFound: self.init(.notFound, "not_found", "no such session (missing, expired or deleted)")
+        case .notFound:
+            self.init(.notFound, "expired_or_evicted", "no such session: it expired, was evicted from the store, or never existed")
+        case .loggedOut: self.init(.notFound, "logged_out", "this session was logged out (deleted or rotated)")
         case .preconditionFailed(let v):
             self.init(.preconditionFailed, "version_mismatch", "If-Match does not match the current version \(v)",
                       headers: [.eTag: "\"\(v)\""])
@@ -47,6 +49,7 @@ public struct APIError: Error, HTTPResponseError {
 /// into the API's JSON error shape.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
+    let misses = SessionMissReporter()
     public init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -55,6 +58,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             throw error
         } catch let error as SessionError {
+            misses.report(error, logger: context.logger)
             throw APIError(error)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge(limit: maxBodyBytes))

@@ -10,6 +10,7 @@ import Prometheus
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI
+import StoreShell
 
 /// Composes one sidecar: the store on its thread pool, the API on the Unix socket, metrics,
 /// all under a `ServiceGroup` that drains on SIGTERM/SIGINT: stop accepting, finish in-flight
@@ -39,8 +40,8 @@ public enum Sidecar {
 
         let threadPool = NIOThreadPool(numberOfThreads: config.storeThreads)
         threadPool.start()
-        let store = try ReplicatedSessionStore(config: config.storeConfig, sealer: RecordSealer(keyring: keyring),
-                                               threadPool: threadPool, logger: logger)
+        let store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
+                                                        threadPool: threadPool, logger: logger)
         let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
         let load = LoadCounters()
         let activity = SessionActivity()

@@ -2,7 +2,7 @@ import Foundation
 import SessionCore
 import Synchronization
 import Testing
-@testable import MemcachedStore
+@testable import StoreShell
 
 @Suite struct ReadCoalescerTests {
     /// A slow processor: while one batch is in flight the next reads queue up and go out together.

@@ -3,14 +3,16 @@ import Foundation
 import Logging
 import MemcachedStore
 import NIOPosix
+import Replication
 import SessionCore
+import StoreShell
 import TestSupport
 
 /// Three real memcached processes and a store over them, torn down by PID.
 final class StoreCluster: @unchecked Sendable {
     let dir = TempDir("store")
     let servers: [MemcachedServer]
-    let store: ReplicatedSessionStore
+    let store: ReplicatedRecordStore
     let manager: SessionManager
     let threadPool: NIOThreadPool
     let config: MemcachedStoreConfig
@@ -25,7 +27,7 @@ final class StoreCluster: @unchecked Sendable {
         let ring = try keyring ?? SessionKeyring(keys: [SymmetricKey(size: .bits256)])
         var logger = Logger(label: "store-test")
         logger.logLevel = .critical
-        store = try ReplicatedSessionStore(config: config, sealer: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
+        store = try ReplicatedRecordStore.memcached(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
         manager = SessionManager(storage: store, policy: SessionPolicy(), now: { Int64(Date().timeIntervalSince1970 * 1000) })
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Replication
 import Testing
 @testable import SessionCore
 
@@ -13,56 +14,97 @@ import Testing
     }
 
     @Test func codecRoundTripsAndRejectsTruncation() throws {
-        let bytes = RecordCodec.encode(Self.record)
-        #expect(try RecordCodec.decode(bytes) == Self.record)
+        let bytes = RecordCodec.encode(Self.record.record)
+        #expect(SessionRecord(try RecordCodec.decode(bytes)) == Self.record)
         var tomb = Self.record
         tomb.isTombstone = true
         tomb.data = []
-        #expect(try RecordCodec.decode(RecordCodec.encode(tomb)) == tomb)
+        #expect(SessionRecord(try RecordCodec.decode(RecordCodec.encode(tomb.record))) == tomb)
         for cut in [0, 1, 10, bytes.count - 1] {
             #expect(throws: SessionCodecError.truncated) { try RecordCodec.decode(Array(bytes.prefix(cut))) }
         }
     }
 
+    /// Sessions keep the layout they have always had (format 1), byte for byte, so stored sessions
+    /// stay readable and a sidecar of the previous release reads what this one writes.
+    @Test func sessionsKeepTheirStoredLayout() throws {
+        var legacy: [UInt8] = [1, 0]
+        func le(_ v: UInt64) { for i in 0..<8 { legacy.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
+        let r = Self.record
+        le(r.version); le(UInt64(r.createdAt)); le(UInt64(r.lastAccessAt)); le(UInt64(r.idleTimeout))
+        le(UInt64(r.absoluteExpiresAt)); le(r.writeID)
+        legacy += [UInt8(r.data.count), 0, 0, 0] + r.data
+        #expect(RecordCodec.encode(r.record) == legacy)
+        #expect(SessionRecord(try RecordCodec.decode(legacy)) == r)
+    }
+
+    @Test func everyKindRoundTripsWithItsFlagsExpiryAndIdleRule() throws {
+        for namespace in RecordNamespace.allCases {
+            for idle in [nil, IdleRule(lastAccessAt: 1_700_000_000_000, timeout: 60_000)] {
+                for tombstone in [false, true] {
+                    let record = Record(namespace: namespace, version: 9, writeID: 77, isTombstone: tombstone,
+                                        expiresAt: namespace == .memcacheItem ? Record.never : 1_800_000_000_000,
+                                        idle: idle, flags: namespace == .session ? 0 : 0xDEAD_BEEF,
+                                        payload: Array("a value".utf8) + [0, 255])
+                    let bytes = RecordCodec.encode(record)
+                    #expect(try RecordCodec.decode(bytes) == record)
+                    #expect(throws: SessionCodecError.truncated) { try RecordCodec.decode(Array(bytes.dropLast())) }
+                }
+            }
+        }
+    }
+
+    @Test func aRecordOfOneKindDoesNotOpenUnderAnotherKindsKey() throws {
+        let sealer = RecordSealer(keyring: try Self.keyring())
+        let appKey = Array("memc.sess.key.abc".utf8)
+        let item = Record(namespace: .memcacheItem, version: 1, writeID: 1, expiresAt: Record.never, payload: [1, 2, 3])
+        let sealed = sealer.seal(item, storeKey: RecordKey.derive(.memcacheItem, appKey))
+        #expect(RecordKey.derive(.memcacheItem, appKey) != RecordKey.derive(.session, appKey))
+        #expect(!RecordKey.derive(.memcacheItem, appKey).contains("memc"))
+        #expect(throws: SessionCodecError.authenticationFailed) {
+            try sealer.open(sealed, storeKey: RecordKey.derive(.session, appKey))
+        }
+    }
+
     @Test func sealedBytesHideThePlaintextAndOpen() throws {
         let sealer = RecordSealer(keyring: try Self.keyring())
-        let sealed = sealer.seal(Self.record, storageKey: "sm1:k")
+        let sealed = sealer.seal(Self.record.record, storeKey: "sm1:k")
         let text = String(decoding: sealed, as: UTF8.self)
         #expect(!text.contains("alice") && !text.contains("4111"))
-        #expect(try sealer.open(sealed, storageKey: "sm1:k") == Self.record)
+        #expect(SessionRecord(try sealer.open(sealed, storeKey: "sm1:k")) == Self.record)
         // Fresh nonce every time.
-        #expect(sealer.seal(Self.record, storageKey: "sm1:k") != sealed)
+        #expect(sealer.seal(Self.record.record, storeKey: "sm1:k") != sealed)
     }
 
     @Test func aValueMovedToAnotherKeyFailsToOpen() throws {
         let sealer = RecordSealer(keyring: try Self.keyring())
-        let sealed = sealer.seal(Self.record, storageKey: "sm1:alice")
-        #expect(throws: SessionCodecError.authenticationFailed) { try sealer.open(sealed, storageKey: "sm1:mallory") }
+        let sealed = sealer.seal(Self.record.record, storeKey: "sm1:alice")
+        #expect(throws: SessionCodecError.authenticationFailed) { try sealer.open(sealed, storeKey: "sm1:mallory") }
     }
 
     @Test func everyTamperedByteIsRejected() throws {
         let sealer = RecordSealer(keyring: try Self.keyring())
-        let sealed = sealer.seal(Self.record, storageKey: "k")
+        let sealed = sealer.seal(Self.record.record, storeKey: "k")
         for i in stride(from: 7, to: sealed.count, by: 3) {
             var bad = sealed
             bad[i] ^= 0x01
-            #expect(throws: SessionCodecError.self) { try sealer.open(bad, storageKey: "k") }
+            #expect(throws: SessionCodecError.self) { try sealer.open(bad, storeKey: "k") }
         }
-        #expect(throws: SessionCodecError.self) { try sealer.open(Array(sealed.prefix(20)), storageKey: "k") }
-        #expect(throws: SessionCodecError.self) { try sealer.open(Array("garbage that is long enough to pass the size check".utf8), storageKey: "k") }
+        #expect(throws: SessionCodecError.self) { try sealer.open(Array(sealed.prefix(20)), storeKey: "k") }
+        #expect(throws: SessionCodecError.self) { try sealer.open(Array("garbage that is long enough to pass the size check".utf8), storeKey: "k") }
     }
 
     @Test func rotationKeepsOldKeysReadableAndWritesWithThePrimary() throws {
         let old = SymmetricKey(size: .bits256), new = SymmetricKey(size: .bits256)
         let before = RecordSealer(keyring: try SessionKeyring(keys: [old]))
         let after = RecordSealer(keyring: try SessionKeyring(keys: [new, old]))
-        let sealedOld = before.seal(Self.record, storageKey: "k")
-        #expect(try after.open(sealedOld, storageKey: "k") == Self.record)
-        let sealedNew = after.seal(Self.record, storageKey: "k")
+        let sealedOld = before.seal(Self.record.record, storeKey: "k")
+        #expect(SessionRecord(try after.open(sealedOld, storeKey: "k")) == Self.record)
+        let sealedNew = after.seal(Self.record.record, storeKey: "k")
         #expect(Array(sealedNew[3..<7]) != Array(sealedOld[3..<7]))
         // Once the old key is dropped, its records no longer open.
         let dropped = RecordSealer(keyring: try SessionKeyring(keys: [new]))
-        #expect(throws: SessionCodecError.self) { try dropped.open(sealedOld, storageKey: "k") }
+        #expect(throws: SessionCodecError.self) { try dropped.open(sealedOld, storeKey: "k") }
     }
 
     @Test func keyringFileParsing() throws {

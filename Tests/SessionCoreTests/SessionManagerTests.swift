@@ -1,18 +1,23 @@
+import Replication
 import Synchronization
 import Testing
 @testable import SessionCore
 
-/// In-memory `SessionStorage` for testing the logic above the store (never used in production).
-final class InMemoryStorage: SessionStorage {
-    let records = Mutex<[String: SessionRecord]>([:])
-    func load(storageKey: String) async throws(SessionError) -> SessionRecord? { records.withLock { $0[storageKey] } }
-    func write(_ record: SessionRecord, storageKey: String, expected: SessionRecord?) async throws(SessionError) -> WriteOutcome {
-        records.withLock { r in
-            guard r[storageKey] == expected else { return .conflict }
-            r[storageKey] = record
+/// In-memory `RecordStorage` for testing the logic above the store (never used in production).
+final class InMemoryStorage: RecordStorage {
+    let stored = Mutex<[String: Record]>([:])
+    func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord? {
+        stored.withLock { $0[key].map { LoadedRecord(record: $0, token: ReadToken(copies: [])) } }
+    }
+    func write(_ record: Record, key: String, expected: LoadedRecord?) async throws(StoreUnavailable) -> WriteOutcome {
+        stored.withLock { r in
+            guard r[key] == expected?.record else { return .conflict }
+            r[key] = record
             return .written
         }
     }
+    /// The session stored under `key`.
+    func session(_ key: String) -> SessionRecord? { stored.withLock { $0[key].flatMap(SessionRecord.init) } }
 }
 
 final class ManualClock: Sendable {
@@ -52,11 +57,11 @@ final class ManualClock: Sendable {
         let s = try await manager.create(data: cart)
         clock.advance(seconds: 5)
         _ = try await manager.read(s.id)
-        #expect(storage.records.withLock { $0[s.id.storageKey]!.lastAccessAt } == s.record.lastAccessAt)
+        #expect(storage.session(s.id.storageKey)!.lastAccessAt == s.record.lastAccessAt)
         clock.advance(seconds: 6)
         _ = try await manager.read(s.id)
-        #expect(storage.records.withLock { $0[s.id.storageKey]!.lastAccessAt } == clock.now)
-        #expect(storage.records.withLock { $0[s.id.storageKey]!.version } == 1)
+        #expect(storage.session(s.id.storageKey)!.lastAccessAt == clock.now)
+        #expect(storage.session(s.id.storageKey)!.version == 1)
     }
 
     @Test func absoluteTimeoutHoldsEvenWithActivity() async throws {
@@ -101,12 +106,12 @@ final class ManualClock: Sendable {
     @Test func deleteLeavesATombstoneThatNeverComesBack() async throws {
         let s = try await manager.create(data: cart)
         try await manager.delete(s.id)
-        let stored = storage.records.withLock { $0[s.id.storageKey]! }
+        let stored = storage.session(s.id.storageKey)!
         #expect(stored.isTombstone && stored.data.isEmpty && stored.version == 2)
         #expect(stored.expiresAt == s.record.absoluteExpiresAt)
-        await #expect(throws: SessionError.notFound) { try await manager.read(s.id) }
-        await #expect(throws: SessionError.notFound) { try await manager.delete(s.id) }
-        await #expect(throws: SessionError.notFound) { try await manager.patch(s.id, patch: .object([:]), ifMatch: nil) }
+        await #expect(throws: SessionError.loggedOut) { try await manager.read(s.id) }
+        await #expect(throws: SessionError.loggedOut) { try await manager.delete(s.id) }
+        await #expect(throws: SessionError.loggedOut) { try await manager.patch(s.id, patch: .object([:]), ifMatch: nil) }
     }
 
     @Test func rotateMovesDataToANewIdAndKillsTheOld() async throws {
@@ -115,7 +120,7 @@ final class ManualClock: Sendable {
         #expect(r.id != s.id)
         #expect(r.record.data == s.record.data)
         #expect(r.record.absoluteExpiresAt == s.record.absoluteExpiresAt)  // rotation cannot extend a session
-        await #expect(throws: SessionError.notFound) { try await manager.read(s.id) }
+        await #expect(throws: SessionError.loggedOut) { try await manager.read(s.id) }
         #expect(try await manager.read(r.id).record.data == cart.serialized())
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NIOHTTP1
+import Replication
 import SessionCore
 import SessionMeshClient
 import Testing
@@ -58,6 +59,8 @@ import TestSupport
         let client = cluster.clients[0]
         let canary = try await client.create(Cart(user: "canary", items: ["keep"]))
         let victim = try await client.create(Cart(user: "victim"))
+        let loggedOut = try await client.create(Cart(user: "gone"))
+        try await client.delete(loggedOut.id)
         let json = [("Content-Type", "application/json")]
         let patchType = [("Content-Type", "application/merge-patch+json")]
         let cases: [(HTTPMethod, String, [(String, String)], String?, Int, String)] = [
@@ -71,7 +74,8 @@ import TestSupport
             (.POST, "/v1/sessions", [("Content-Type", "text/plain")], "{}", 415, "unsupported_media_type"),
             (.POST, "/v1/sessions", [], "{}", 415, "unsupported_media_type"),
             (.GET, "/v1/sessions/not-an-id", [], nil, 400, "bad_request"),
-            (.GET, "/v1/sessions/" + String(repeating: "A", count: 43), [], nil, 404, "not_found"),
+            (.GET, "/v1/sessions/" + String(repeating: "A", count: 43), [], nil, 404, "expired_or_evicted"),
+            (.GET, "/v1/sessions/\(loggedOut.id)", [], nil, 404, "logged_out"),
             (.PUT, "/v1/sessions/\(victim.id)", json, #"{"data":{}}"#, 428, "if_match_required"),
             (.PUT, "/v1/sessions/\(victim.id)", json + [("If-Match", "\"9\"")], #"{"data":{}}"#, 412, "version_mismatch"),
             (.PUT, "/v1/sessions/\(victim.id)", json + [("If-Match", "bogus")], #"{"data":{}}"#, 400, "bad_request"),

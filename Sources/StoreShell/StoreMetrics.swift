@@ -10,6 +10,7 @@ struct StoreMetrics: Sendable {
     let readRepairs = Counter(label: "sessionmesh_store_read_repairs_total")
     let repairsDropped = Counter(label: "sessionmesh_store_read_repairs_dropped_total")
     let integrityFailures = Counter(label: "sessionmesh_store_integrity_failures_total")
+    let rollbacksRefused = Counter(label: "sessionmesh_store_rollbacks_refused_total")
     let unavailable = Counter(label: "sessionmesh_store_unavailable_total")
     let loadLatency = Timer(label: "sessionmesh_store_operation_duration_seconds", dimensions: [("op", "load")])
     let writeLatency = Timer(label: "sessionmesh_store_operation_duration_seconds", dimensions: [("op", "write")])

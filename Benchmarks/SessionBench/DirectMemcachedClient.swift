@@ -1,5 +1,7 @@
 import CLibMemcached
 
+// The baseline client of the benchmark (paths a and b): libmemcached itself, without the sidecar.
+
 /// A small blocking libmemcached client, for benchmarks and tools that need to talk to
 /// memcached (or to a memcached proxy) without the sidecar: one `memcached_st`, ASCII protocol,
 /// CAS ids on, explicit CONNECT and POLL timeouts (POLL_TIMEOUT is libmemcached's only working

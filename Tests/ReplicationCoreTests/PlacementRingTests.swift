@@ -1,5 +1,6 @@
+import Replication
 import Testing
-@testable import SessionCore
+
 
 @Suite struct PlacementRingTests {
     let nodes = ["10.0.0.1:11211", "10.0.0.2:11211", "10.0.0.3:11211"]

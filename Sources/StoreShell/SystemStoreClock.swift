@@ -3,16 +3,19 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Replication
 
-/// Clock readings for the shell: monotonic nanoseconds for deadlines, wall milliseconds for TTLs.
-enum MonotonicTime {
-    static func nanos() -> UInt64 {
+/// The system's clocks: CLOCK_MONOTONIC for deadlines, CLOCK_REALTIME for expiry.
+public struct SystemStoreClock: StoreClock {
+    public init() {}
+
+    public func monotonicNanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
-    static func wallMillis() -> Int64 {
+    public func wallMillis() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000

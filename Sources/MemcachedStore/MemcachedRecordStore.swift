@@ -1,0 +1,19 @@
+import Logging
+import NIOPosix
+import Replication
+import StoreShell
+
+extension ReplicatedRecordStore {
+    /// The replicated store over memcached nodes: `MemcachedNodeIO` under the replication core.
+    public static func memcached(config: MemcachedStoreConfig, sealing: any RecordSealing, threadPool: NIOThreadPool,
+                                 logger: Logger, clock: any StoreClock = SystemStoreClock()) throws -> ReplicatedRecordStore {
+        let io = try MemcachedNodeIO(config: config, handlesPerNode: config.threads + config.readThreads, clock: clock)
+        return ReplicatedRecordStore(nodeNames: config.nodes, readThreads: config.readThreads, threadPool: threadPool,
+                                     logger: logger) { observer in
+            ReplicaDriver(io: io, ring: PlacementRing(nodes: config.nodes),
+                          health: NodeHealth(nodeCount: config.nodes.count, retryIntervalMs: config.retryIntervalMs),
+                          settings: config.replication, sealing: sealing, clock: clock, observer: observer,
+                          seen: SeenVersions(capacity: config.rememberedVersions))
+        }
+    }
+}

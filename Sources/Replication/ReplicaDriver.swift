@@ -1,0 +1,317 @@
+/// Carries out the replication core's decisions (`ReplicationDecisions`) against a cluster's nodes:
+/// which nodes to read, which to write, in what order, within what budget. Synchronous: every
+/// call blocks on `NodeIO`, so the shell runs it on threads of its own. It has no clock, no
+/// randomness and no I/O of its own, so its tests run against an in-memory `NodeIO` and a manual clock.
+///
+/// - Placement: a record's copies live on the first `replicas` live nodes of its preference list.
+/// - Reads: those nodes, in one round trip; a node that fails is replaced by the next live one.
+/// - Writes: CAS on the first live node (the primary), then "set if newer" on the next ones,
+///   acknowledged once `writeQuorum` copies hold the record. A timeout is "outcome unknown": the
+///   node is read again and the write id tells whether it landed.
+public struct ReplicaDriver: Sendable {
+    public let io: any NodeIO
+    public let ring: PlacementRing
+    public let health: NodeHealth
+    public let settings: ReplicationSettings
+    public let sealing: any RecordSealing
+    public let clock: any StoreClock
+    public let observer: any ReplicationObserver
+    /// The highest versions seen of recently used records: copies older than those are refused.
+    public let seen: SeenVersions?
+    /// Bounds every retry loop even when the clock does not move (a manual clock in tests).
+    static let maxAttemptsPerNode = 8
+
+    public init(io: any NodeIO, ring: PlacementRing, health: NodeHealth, settings: ReplicationSettings,
+                sealing: any RecordSealing, clock: any StoreClock, observer: any ReplicationObserver,
+                seen: SeenVersions? = nil) {
+        precondition(ring.nodeCount == io.nodeCount, "the ring and the node I/O must list the same nodes")
+        self.io = io
+        self.ring = ring
+        self.health = health
+        self.settings = settings
+        self.sealing = sealing
+        self.clock = clock
+        self.observer = observer
+        self.seen = seen
+    }
+
+    /// What a read found.
+    public struct ReadOutcome: Equatable, Sendable {
+        /// The newest copy (tombstones and expired records included), nil when none exists.
+        public var loaded: LoadedRecord?
+        /// Nodes to repair with `loaded.record` (missing, undecodable or older copies).
+        public var repair: [Int]
+    }
+
+    /// Nodes not currently marked down.
+    public func liveNodeCount() -> Int {
+        health.liveNodes(now: clock.monotonicNanos()).filter { $0 }.count
+    }
+
+    // MARK: Reads
+
+    /// Reads one record: its first `replicas` live nodes, replacing any that fail with the next live one.
+    public func read(_ key: String) throws(StoreUnavailable) -> ReadOutcome {
+        let deadline = budgetDeadline()
+        let floor = seen?.floor(of: key)
+        let order = ring.preferenceList(for: key, count: ring.nodeCount)
+        var next = order.makeIterator()
+        var copies = [NodeCopy]()
+        var toRead = [Int]()
+        while copies.count < settings.replicas {
+            toRead.removeAll()
+            let now = clock.monotonicNanos()
+            while copies.count + toRead.count < settings.replicas, let node = next.next() {
+                if health.isLive(node, now: now) { toRead.append(node) }
+            }
+            if toRead.isEmpty || now >= deadline { break }
+            let answers = io.gets(toRead.map { _ in [key] }, on: toRead)
+            let opened = open(answers.map { (try? $0.get())?[key] }, key: key, nodes: toRead)
+            for (i, node) in toRead.enumerated() {
+                switch answers[i] {
+                case .success: copies.append(NodeCopy(node: node, state: opened[i]))
+                case .failure(let failure): nodeFailed(node, failure.outcome)
+                }
+            }
+        }
+        guard !copies.isEmpty else { throw StoreUnavailable("no store node answered") }
+        return try outcome(of: copies, key: key, order: order, floor: floor)
+    }
+
+    /// Reads many records with one multi-key `gets` per node, all sent before any reply is read.
+    /// A key whose nodes did not all answer is read again on its own by `read`.
+    public func readBatch(_ keys: [String]) -> [Result<ReadOutcome, StoreUnavailable>] {
+        let now = clock.monotonicNanos()
+        var targets = [[Int]]()
+        targets.reserveCapacity(keys.count)
+        var keysOfNode = [[String]](repeating: [], count: ring.nodeCount)
+        for key in keys {
+            let nodes = liveReplicaNodes(for: key, now: now)
+            targets.append(nodes)
+            for node in nodes where !keysOfNode[node].contains(key) { keysOfNode[node].append(key) }
+        }
+        let involved = keysOfNode.indices.filter { !keysOfNode[$0].isEmpty }
+        let floors = keys.map { seen?.floor(of: $0) }
+        var itemsOfNode = [[String: StoredItem]?](repeating: nil, count: ring.nodeCount)
+        if !involved.isEmpty {
+            for (node, result) in zip(involved, io.gets(involved.map { keysOfNode[$0] }, on: involved)) {
+                switch result {
+                case .success(let items): itemsOfNode[node] = items
+                case .failure(let failure): nodeFailed(node, failure.outcome)
+                }
+            }
+        }
+        return keys.indices.map { i in
+            let key = keys[i], nodes = targets[i]
+            guard nodes.count == settings.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else {
+                return Result { () throws(StoreUnavailable) in try read(key) }
+            }
+            let states = open(nodes.map { itemsOfNode[$0]![key] }, key: key, nodes: nodes)
+            let copies = zip(nodes, states).map { NodeCopy(node: $0, state: $1) }
+            return Result { () throws(StoreUnavailable) in
+                try outcome(of: copies, key: key, order: ring.preferenceList(for: key, count: settings.replicas), floor: floors[i])
+            }
+        }
+    }
+
+    /// - Parameter floor: the highest acknowledged version known before the read was sent (a write
+    ///   acknowledged while the read was in flight may or may not be in what it read).
+    private func outcome(of copies: [NodeCopy], key: String, order: [Int], floor: SeenVersions.Floor?) throws(StoreUnavailable) -> ReadOutcome {
+        let home = Array(order.prefix(settings.replicas))
+        switch ReplicationDecisions.resolve(copies, home: home, settings: settings, now: clock.wallMillis()) {
+        case .found(let record, let repair):
+            if let floor, floor.isAbove(record.order) {
+                observer.refusedOlderThanSeen(version: record.version, seen: floor.version)
+                throw StoreUnavailable("every copy heard is older than version \(floor.version), which this sidecar has seen: rolled back or lost")
+            }
+            // Remembered only once a write quorum of copies holds it: a version seen on fewer may
+            // be a write still in flight (or one that failed), which the next read may not see.
+            if let seen, copies.count(where: { $0.state.record.map { !record.isNewer(than: $0) } ?? false }) >= settings.writeQuorum {
+                seen.saw(record.order, key: key)
+            }
+            return ReadOutcome(loaded: LoadedRecord(record: record, token: ReadToken(copies: copies)), repair: repair)
+        case .absent:
+            return ReadOutcome(loaded: nil, repair: [])
+        case .unknown(let heard, let needed):
+            throw StoreUnavailable("heard \(heard) of the \(needed) home replicas needed to answer")
+        }
+    }
+
+    /// The first `replicas` live nodes of `key`'s preference list: where its copies are.
+    func liveReplicaNodes(for key: String, now: UInt64) -> [Int] {
+        var nodes = [Int]()
+        for node in ring.preferenceList(for: key, count: ring.nodeCount) where health.isLive(node, now: now) {
+            nodes.append(node)
+            if nodes.count == settings.replicas { break }
+        }
+        return nodes
+    }
+
+    /// Opens each copy. A write seals once and stores the same bytes on every node, so a copy
+    /// equal to the one before it is not opened again.
+    private func open(_ items: [StoredItem?], key: String, nodes: [Int]) -> [CopyState] {
+        var previous: (value: [UInt8], record: Record?)?
+        return zip(items, nodes).map { item, node in
+            guard let item else { return .missing }
+            if let previous, previous.value == item.value { return .present(cas: item.cas, record: previous.record) }
+            let record = open(item.value, key: key, node: node)
+            previous = (item.value, record)
+            return .present(cas: item.cas, record: record)
+        }
+    }
+
+    private func open(_ value: [UInt8], key: String, node: Int) -> Record? {
+        do {
+            return try sealing.open(value, storeKey: key)
+        } catch {
+            observer.copyFailedToOpen(node: node, error: error)
+            return nil
+        }
+    }
+
+    private func readOne(_ key: String, on node: Int) -> Result<CopyState, NodeFailure> {
+        io.gets([[key]], on: [node])[0].map { items in
+            open([items[key]], key: key, nodes: [node])[0]
+        }
+    }
+
+    // MARK: Writes
+
+    /// Writes `record` if the record still stands at `expected` (nil: no copy may exist).
+    /// `.conflict` when another write got there first; `StoreUnavailable` when the write could not
+    /// reach its quorum or its outcome stayed unknown.
+    public func write(_ record: Record, key: String, expected: LoadedRecord?) throws(StoreUnavailable) -> WriteOutcome {
+        let deadline = budgetDeadline()
+        guard liveNodeCount() >= settings.writeQuorum else {
+            throw StoreUnavailable("fewer live store nodes than the write quorum (\(settings.writeQuorum))")
+        }
+        let order = ring.preferenceList(for: key, count: ring.nodeCount)
+        let copy = SealedCopy(value: sealing.seal(record, storeKey: key), expiresAt: record.effectiveExpiresAt, order: record.order)
+        // What each target node holds: from the read this write is based on where it saw the node,
+        // otherwise read now, all such nodes in one round trip.
+        var known = [Int: CopyState]()
+        for copy in expected?.token.copies ?? [] { known[copy.node] = copy.state }
+        let unread = liveReplicaNodes(for: key, now: clock.monotonicNanos()).filter { known[$0] == nil }
+        if !unread.isEmpty {
+            let answers = io.gets(unread.map { _ in [key] }, on: unread)
+            let opened = open(answers.map { (try? $0.get())?[key] }, key: key, nodes: unread)
+            for (i, node) in unread.enumerated() where (try? answers[i].get()) != nil { known[node] = opened[i] }
+        }
+        var index = 0
+        var primary: Int?
+        // 1. CAS on the first live node that answers.
+        while primary == nil, index < order.count, clock.monotonicNanos() < deadline {
+            let node = order[index]
+            index += 1
+            guard health.isLive(node, now: clock.monotonicNanos()) else { continue }
+            switch writePrimary(record, copy, key: key, expected: expected?.record, node: node, current: known[node], deadline: deadline) {
+            case .written: primary = node
+            case .conflict: return .conflict
+            case .nodeDown: continue
+            }
+        }
+        guard let primary else { throw StoreUnavailable("no store node accepted the write") }
+        // 2. The other copies, on the next live nodes clockwise.
+        var acks = 1
+        while acks < settings.replicas, index < order.count, clock.monotonicNanos() < deadline {
+            let node = order[index]
+            index += 1
+            guard node != primary, health.isLive(node, now: clock.monotonicNanos()) else { continue }
+            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline) { acks += 1 }
+        }
+        guard ReplicationDecisions.quorumReached(acks: acks, settings: settings) else {
+            throw StoreUnavailable("the write reached \(acks) of \(settings.writeQuorum) required copies; its outcome is unknown")
+        }
+        seen?.saw(record.order, key: key)
+        return .written
+    }
+
+    /// Writes `record` to each of `nodes` that does not already hold it or something newer.
+    /// Returns how many nodes were written. Used by read repair.
+    public func repair(_ record: Record, key: String, nodes: [Int]) -> Int {
+        let deadline = budgetDeadline()
+        let copy = SealedCopy(value: sealing.seal(record, storeKey: key), expiresAt: record.effectiveExpiresAt, order: record.order)
+        return nodes.filter { replicate(record, copy, key: key, to: $0, current: nil, deadline: deadline) }.count
+    }
+
+    private enum PrimaryResult { case written, conflict, nodeDown }
+
+    /// CAS (or add) on one node, read again and retried while the outcome is unknown.
+    /// `current`, when known, is the node's copy as last read and stands in for the first read.
+    private func writePrimary(_ record: Record, _ copy: SealedCopy, key: String, expected: Record?, node: Int,
+                              current: CopyState?, deadline: UInt64) -> PrimaryResult {
+        var current = current
+        var unknown = false
+        for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
+            let state: CopyState
+            if let known = current.take() {
+                state = known
+            } else {
+                switch readOne(key, on: node) {
+                case .success(let s): state = s
+                case .failure(let failure):
+                    nodeFailed(node, failure.outcome)
+                    return .nodeDown
+                }
+            }
+            let outcome: NodeOutcome
+            switch ReplicationDecisions.primaryStep(current: state, writing: record, expected: expected, outcomeWasUnknown: unknown) {
+            case .alreadyWritten: return .written
+            case .conflict: return .conflict
+            case .store(let cas?): outcome = io.cas(copy, key: key, on: node, cas: cas)
+            case .store(nil): outcome = io.add(copy, key: key, on: node)
+            }
+            switch outcome {
+            case .ok: return .written
+            case .notStored: return .conflict
+            case .timedOut:
+                unknown = true  // read again and decide: it may have been applied
+                nodeFailed(node, outcome, markDown: false)
+            case .failed:
+                nodeFailed(node, outcome)
+                return .nodeDown
+            }
+        }
+        nodeFailed(node, .timedOut)
+        return .nodeDown
+    }
+
+    /// Writes `record` to `node` unless it already holds it or something newer. True once it holds.
+    private func replicate(_ record: Record, _ copy: SealedCopy, key: String, to node: Int,
+                           current: CopyState?, deadline: UInt64) -> Bool {
+        var current = current
+        for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
+            let state: CopyState
+            if let known = current.take() {
+                state = known
+            } else {
+                switch readOne(key, on: node) {
+                case .success(let s): state = s
+                case .failure(let failure):
+                    nodeFailed(node, failure.outcome)
+                    return false
+                }
+            }
+            if ReplicationDecisions.replicaHolds(state, record) { return true }
+            let outcome = io.setIfNewer(copy, key: key, on: node, replacingCAS: state.casID)
+            switch outcome {
+            case .ok: return true
+            case .notStored: continue  // raced with another writer: look again
+            case .timedOut: nodeFailed(node, outcome, markDown: false)
+            case .failed:
+                nodeFailed(node, outcome)
+                return false
+            }
+        }
+        return false
+    }
+
+    private func budgetDeadline() -> UInt64 {
+        clock.monotonicNanos() + UInt64(settings.operationBudgetMs) * 1_000_000
+    }
+
+    private func nodeFailed(_ node: Int, _ outcome: NodeOutcome, markDown: Bool = true) {
+        let newlyDown = markDown && health.markFailed(node, now: clock.monotonicNanos())
+        observer.nodeFailed(node, outcome: outcome, newlyDown: newlyDown)
+    }
+}

@@ -1,0 +1,76 @@
+/// The decisions of the replication core, as pure functions of what was read: which copy is the
+/// newest, which copies need repair, whether silence is an answer, what a write does on each node.
+/// No I/O, no clock: `ReplicaDriver` feeds them what the nodes said and carries out what they decide.
+public enum ReplicationDecisions {
+    /// The result of reading a record's copies.
+    public enum ReadVerdict: Equatable, Sendable {
+        /// The newest copy (possibly a tombstone or expired: the caller decides what is live),
+        /// and the nodes whose copy is missing, undecodable or older, to be repaired with it.
+        case found(Record, repair: [Int])
+        /// No copy exists: enough home replicas were heard that no acknowledged write can hide elsewhere.
+        case absent
+        /// Too few home replicas were heard to know.
+        case unknown(heardHome: Int, needed: Int)
+    }
+
+    /// Resolves the copies read from the nodes that answered. `home` is the record's home replicas
+    /// (the first `replicas` nodes of its preference list, live or not).
+    ///
+    /// A tombstone is final wherever it is found: a record never lives again after one. Any other
+    /// answer, a live copy or none, needs `settings.homeReplicasForAnswer` home replicas heard:
+    /// a copy found only off its home nodes may be older than one on a home node that was not heard.
+    public static func resolve(_ copies: [NodeCopy], home: [Int], settings: ReplicationSettings, now: Int64) -> ReadVerdict {
+        var newest: Record?
+        for copy in copies {
+            if let record = copy.state.record, newest.map({ record.isNewer(than: $0) }) ?? true { newest = record }
+        }
+        let heardHome = copies.reduce(0) { $0 + (home.contains($1.node) ? 1 : 0) }
+        let needed = settings.homeReplicasForAnswer
+        guard let newest else {
+            return heardHome >= needed ? .absent : .unknown(heardHome: heardHome, needed: needed)
+        }
+        guard newest.isTombstone || heardHome >= needed else { return .unknown(heardHome: heardHome, needed: needed) }
+        // An expired record is left to expire on every node; repairing it would only extend its life.
+        let repairable = newest.isTombstone || newest.isLive(at: now)
+        let repair = repairable ? copies.filter { copy in
+            copy.state.record.map { newest.isNewer(than: $0) } ?? true
+        }.map(\.node) : []
+        return .found(newest, repair: repair)
+    }
+
+    /// What the first node of a write (the primary) does with the copy it holds.
+    public enum PrimaryStep: Equatable, Sendable {
+        /// Store with `cas` over the copy with this CAS id, or `add` where there is none.
+        case store(replacingCAS: UInt64?)
+        /// The write's own earlier attempt, whose outcome was unknown, had landed.
+        case alreadyWritten
+        /// Another write got there first: the caller reads again and decides.
+        case conflict
+    }
+
+    /// The primary's step. `expected` is the record the write was based on (nil: none may exist).
+    /// A copy older than `expected` is a stale node and may be overwritten; a newer or different one
+    /// is a conflict. An undecodable copy is never overwritten by a create.
+    public static func primaryStep(current: CopyState, writing record: Record, expected: Record?, outcomeWasUnknown: Bool) -> PrimaryStep {
+        switch current {
+        case .missing:
+            return .store(replacingCAS: nil)
+        case .present(let cas, nil):
+            return expected == nil ? .conflict : .store(replacingCAS: cas)
+        case .present(let cas, let found?):
+            if outcomeWasUnknown, found.writeID == record.writeID, found.version == record.version { return .alreadyWritten }
+            guard let expected, found == expected || expected.isNewer(than: found) else { return .conflict }
+            return .store(replacingCAS: cas)
+        }
+    }
+
+    /// Whether a replica already holds `record` or something newer; otherwise it gets "set if newer".
+    public static func replicaHolds(_ current: CopyState, _ record: Record) -> Bool {
+        current.record.map { !record.isNewer(than: $0) } ?? false
+    }
+
+    /// Whether a write held by `acks` copies is acknowledged.
+    public static func quorumReached(acks: Int, settings: ReplicationSettings) -> Bool {
+        acks >= settings.writeQuorum
+    }
+}

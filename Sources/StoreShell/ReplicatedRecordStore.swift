@@ -1,0 +1,95 @@
+import Logging
+import NIOPosix
+import Replication
+import Synchronization
+
+/// The shell that runs the replication core (`ReplicaDriver`) for the sidecar: reads coalesced on
+/// dedicated threads (`ReadCoalescer`), writes and repairs on an `NIOThreadPool`, metrics and logs.
+/// Every node call blocks, so none runs on an event loop or on the concurrency pool.
+public final class ReplicatedRecordStore: RecordStorage {
+    public let driver: ReplicaDriver
+    private let threadPool: NIOThreadPool
+    private let metrics: StoreMetrics
+    private let repairsInFlight = Atomic<Int>(0)
+    private static let maxRepairsInFlight = 256
+    private let reads = ReadCoalescer<Result<ReplicaDriver.ReadOutcome, StoreUnavailable>>(
+        maxBatch: maxReadBatch, stoppedReply: .failure(shuttingDown))
+    private static let shuttingDown = StoreUnavailable("the store is shutting down")
+    /// The most reads one multi-key `gets` carries.
+    static let maxReadBatch = 64
+
+    /// - Parameters:
+    ///   - makeDriver: builds the driver with the observer that feeds this store's metrics and log.
+    public init(nodeNames: [String], readThreads: Int, threadPool: NIOThreadPool, logger: Logger,
+                makeDriver: (any ReplicationObserver) throws -> ReplicaDriver) rethrows {
+        let metrics = StoreMetrics()
+        self.metrics = metrics
+        self.driver = try makeDriver(StoreObserver(nodeNames: nodeNames, metrics: metrics, logger: logger))
+        self.threadPool = threadPool
+        reads.start(threads: readThreads) { [driver] keys in driver.readBatch(keys) }
+    }
+
+    deinit { reads.stop() }
+
+    /// Stops the read threads; reads after this fail as unavailable. Writes stop with `threadPool`.
+    /// Blocks while the read threads finish their batch.
+    public func shutdown() { reads.stop() }
+
+    /// Nodes not currently marked down.
+    public func liveNodeCount() -> Int { driver.liveNodeCount() }
+
+    /// True when a write could reach its quorum right now.
+    public var hasWriteQuorum: Bool { liveNodeCount() >= driver.settings.writeQuorum }
+
+    // MARK: RecordStorage
+
+    public func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord? {
+        let start = driver.clock.monotonicNanos()
+        defer { metrics.loadLatency.recordNanoseconds(Int64(driver.clock.monotonicNanos() - start)) }
+        metrics.loads.increment()
+        let outcome: ReplicaDriver.ReadOutcome
+        do { outcome = try await reads.read(key).get() } catch {
+            metrics.unavailable.increment()
+            throw error
+        }
+        if let loaded = outcome.loaded, !outcome.repair.isEmpty { scheduleRepair(loaded.record, key: key, nodes: outcome.repair) }
+        return outcome.loaded
+    }
+
+    public func write(_ record: Record, key: String, expected: LoadedRecord?) async throws(StoreUnavailable) -> WriteOutcome {
+        let start = driver.clock.monotonicNanos()
+        defer { metrics.writeLatency.recordNanoseconds(Int64(driver.clock.monotonicNanos() - start)) }
+        metrics.writes.increment()
+        let result: Result<WriteOutcome, StoreUnavailable>
+        do {
+            result = try await threadPool.runIfActive { [driver] in
+                Result { () throws(StoreUnavailable) in try driver.write(record, key: key, expected: expected) }
+            }
+        } catch {
+            result = .failure(Self.shuttingDown)
+        }
+        switch result {
+        case .success(let outcome):
+            if outcome == .conflict { metrics.conflicts.increment() }
+            return outcome
+        case .failure(let error):
+            metrics.unavailable.increment()
+            throw error
+        }
+    }
+
+    /// Repairs run in the background, bounded: past `maxRepairsInFlight` a repair is dropped (the
+    /// next read of the record schedules it again).
+    private func scheduleRepair(_ record: Record, key: String, nodes: [Int]) {
+        guard repairsInFlight.wrappingAdd(1, ordering: .relaxed).newValue <= Self.maxRepairsInFlight else {
+            repairsInFlight.wrappingSubtract(1, ordering: .relaxed)
+            metrics.repairsDropped.increment()
+            return
+        }
+        threadPool.submit { state in
+            defer { self.repairsInFlight.wrappingSubtract(1, ordering: .relaxed) }
+            guard case .active = state else { return }
+            self.metrics.readRepairs.increment(by: self.driver.repair(record, key: key, nodes: nodes))
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Replication
+import Testing
+
+@Suite struct ReplicationDecisionsTests {
+    let settings = ReplicationSettings(replicas: 2, writeQuorum: 2, operationBudgetMs: 1000)
+    func rec(_ version: UInt64, writeID: UInt64 = 1, tombstone: Bool = false, touched: Int64 = 0, expires: Int64 = Record.never) -> Record {
+        Record(namespace: .session, version: version, writeID: writeID, isTombstone: tombstone, expiresAt: expires,
+               idle: IdleRule(lastAccessAt: touched, timeout: Int64.max / 4), payload: [])
+    }
+
+    @Test func copiesAreOrderedByVersionThenTombstoneThenAccess() {
+        #expect(rec(2).isNewer(than: rec(1, touched: 99)))
+        #expect(rec(2, tombstone: true).isNewer(than: rec(2, touched: 99)))
+        #expect(rec(2, touched: 5).isNewer(than: rec(2, touched: 4)))
+        #expect(!rec(2).isNewer(than: rec(2)))
+    }
+
+    @Test func theNewestCopyWinsAndEveryOtherIsRepaired() {
+        let copies = [NodeCopy(node: 0, state: .present(cas: 1, record: rec(1))),
+                      NodeCopy(node: 2, state: .present(cas: 9, record: rec(3))),
+                      NodeCopy(node: 1, state: .missing)]
+        #expect(ReplicationDecisions.resolve(copies, home: [0, 1], settings: settings, now: 0) == .found(rec(3), repair: [0, 1]))
+    }
+
+    @Test func silenceNeedsEnoughHomeReplicas() {
+        let missOffHome = [NodeCopy(node: 2, state: .missing)]
+        #expect(ReplicationDecisions.resolve(missOffHome, home: [0, 1], settings: settings, now: 0) == .unknown(heardHome: 0, needed: 1))
+        let missAtHome = [NodeCopy(node: 1, state: .missing), NodeCopy(node: 2, state: .missing)]
+        #expect(ReplicationDecisions.resolve(missAtHome, home: [0, 1], settings: settings, now: 0) == .absent)
+        let lax = ReplicationSettings(replicas: 3, writeQuorum: 1, operationBudgetMs: 1000)
+        #expect(lax.homeReplicasForAnswer == 3)
+        #expect(ReplicationDecisions.resolve(missAtHome, home: [0, 1, 2], settings: lax, now: 0) == .unknown(heardHome: 2, needed: 3))
+    }
+
+    @Test func thePrimaryStoresOverWhatTheWriteWasBasedOnOrOverAStaleCopyOnly() {
+        let mine = rec(3, writeID: 42)
+        typealias D = ReplicationDecisions
+        #expect(D.primaryStep(current: .missing, writing: mine, expected: nil, outcomeWasUnknown: false) == .store(replacingCAS: nil))
+        #expect(D.primaryStep(current: .present(cas: 5, record: rec(2)), writing: mine, expected: rec(2), outcomeWasUnknown: false) == .store(replacingCAS: 5))
+        // A node that missed writes holds an older copy than the one the write was based on.
+        #expect(D.primaryStep(current: .present(cas: 5, record: rec(1)), writing: mine, expected: rec(2), outcomeWasUnknown: false) == .store(replacingCAS: 5))
+        // Someone else wrote since.
+        #expect(D.primaryStep(current: .present(cas: 5, record: rec(3, writeID: 7)), writing: mine, expected: rec(2), outcomeWasUnknown: false) == .conflict)
+        // A create over anything that exists.
+        #expect(D.primaryStep(current: .present(cas: 5, record: rec(1)), writing: mine, expected: nil, outcomeWasUnknown: false) == .conflict)
+        #expect(D.primaryStep(current: .present(cas: 5, record: nil), writing: mine, expected: nil, outcomeWasUnknown: false) == .conflict)
+        #expect(D.primaryStep(current: .present(cas: 5, record: nil), writing: mine, expected: rec(2), outcomeWasUnknown: false) == .store(replacingCAS: 5))
+        // After a timeout, finding its own write id means the write landed.
+        #expect(D.primaryStep(current: .present(cas: 6, record: mine), writing: mine, expected: rec(2), outcomeWasUnknown: true) == .alreadyWritten)
+        #expect(D.primaryStep(current: .present(cas: 6, record: mine), writing: mine, expected: rec(2), outcomeWasUnknown: false) == .conflict)
+    }
+
+    @Test func aReplicaHoldingTheRecordOrANewerOneIsLeftAlone() {
+        #expect(ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(3)), rec(3)))
+        #expect(ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(4)), rec(3)))
+        #expect(!ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(2)), rec(3)))
+        #expect(!ReplicationDecisions.replicaHolds(.present(cas: 1, record: nil), rec(3)))
+        #expect(!ReplicationDecisions.replicaHolds(.missing, rec(3)))
+    }
+}
