@@ -32,6 +32,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads: session API, gossip, agent check (a connection is handled on its loop). Default 1.") var eventLoopThreads: Int?
     @Option(help: "Default and maximum idle timeout, seconds. Default 900.") var idleTimeout: Int?
     @Option(help: "Default and maximum absolute session lifetime, seconds. Default 28800.") var absoluteTimeout: Int?
+    @Option(help: "How long idempotency keys and their stored responses are kept, seconds. Default 86400.") var idempotencyRetention: Int?
     @Option(help: "Largest request body, bytes. Default 262144.") var maxBodyBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
     @Option(help: "Node name in the gossip mesh. Default: the host name.") var nodeName: String?
@@ -70,6 +71,7 @@ struct RunCommand: AsyncParsableCommand {
         if let v = eventLoopThreads { settings.eventLoopThreads = v }
         if let v = idleTimeout { settings.idleTimeout = v }
         if let v = absoluteTimeout { settings.absoluteTimeout = v }
+        if let v = idempotencyRetention { settings.idempotencyRetention = v }
         if let v = maxBodyBytes { settings.maxBodyBytes = v }
         if let v = logLevel { settings.logLevel = v }
         if let v = nodeName { settings.nodeName = v }

@@ -70,6 +70,27 @@ public enum Base64URL {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Decodes unpadded base64url; nil on any other character or an impossible length.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 4 != 1 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count * 3 / 4)
+        var acc: UInt32 = 0, bits = 0
+        for c in chars {
+            guard let v = value(of: c) else { return nil }
+            acc = acc << 6 | UInt32(v)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
+            }
+        }
+        // Leftover bits must be zero (one canonical encoding per byte string).
+        guard acc & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return out
+    }
+
     static func isAlphabet(_ c: UInt8) -> Bool { value(of: c) != nil }
 
     static func value(of c: UInt8) -> UInt8? {

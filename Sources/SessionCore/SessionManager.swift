@@ -133,9 +133,7 @@ public struct SessionManager: Sendable {
 
     /// The live session under `key`, and the read it came from (for the write that follows).
     private func liveRecord(_ key: String, at t: Int64) async throws(SessionError) -> (SessionRecord, LoadedRecord) {
-        let loaded: LoadedRecord?
-        do { loaded = try await storage.load(key) } catch { throw .unavailable(error.message, retryAfterSeconds: error.retryAfterSeconds) }
-        guard let loaded else { throw .notFound }
+        guard let loaded = try await storage.loadOrUnavailable(key) else { throw .notFound }
         guard let session = SessionRecord(loaded.record) else {
             throw .unavailable("the record under this session's key is not a session", retryAfterSeconds: 1)
         }
@@ -145,9 +143,7 @@ public struct SessionManager: Sendable {
     }
 
     private func write(_ session: SessionRecord, key: String, expected: LoadedRecord?) async throws(SessionError) -> WriteOutcome {
-        do { return try await storage.write(session.record, key: key, expected: expected) } catch {
-            throw .unavailable(error.message, retryAfterSeconds: error.retryAfterSeconds)
-        }
+        try await storage.writeOrUnavailable(session.record, key: key, expected: expected)
     }
 
     private func validatedData(_ data: JSONValue) throws(SessionError) -> [UInt8] {

@@ -34,6 +34,30 @@ public struct APIError: Error, HTTPResponseError {
         }
     }
 
+    public init(_ error: TokenError) {
+        switch error {
+        case .malformed: self.init(.unauthorized, "token_malformed", "not a token (bad base64url, length or format)")
+        case .tampered: self.init(.unauthorized, "token_tampered", "the token does not authenticate: altered, truncated or forged")
+        case .unknownKey: self.init(.unauthorized, "token_unknown_key", "the token was sealed under a key this sidecar does not have")
+        case .expired: self.init(.unauthorized, "token_expired", "the token has expired")
+        case .revoked: self.init(.unauthorized, "token_revoked", "the token was revoked")
+        case .tooLarge(let limit): self.init(.contentTooLarge, "token_too_large", "token data is limited to \(limit) bytes (a 4 KiB token)")
+        }
+    }
+
+    public init(_ error: IdempotencyError) {
+        switch error {
+        case .badKey(let m): self.init(.badRequest, "bad_idempotency_key", m)
+        case .inProgress(let retry):
+            self.init(.conflict, "idempotency_in_progress", "another request holds this key; retry after its lease",
+                      headers: [.retryAfter: String(retry)])
+        case .fingerprintMismatch: self.init(.unprocessableContent, "idempotency_fingerprint_mismatch", "this key was used with another payload")
+        case .staleFence(let current): self.init(.conflict, "stale_fence", "this key was taken over (fence \(current)); the completion is refused")
+        case .alreadyCompleted: self.init(.conflict, "idempotency_already_completed", "this key already holds another response")
+        case .notReserved: self.init(.notFound, "idempotency_not_reserved", "no live reservation of this key")
+        }
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
@@ -59,6 +83,10 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as SessionError {
             misses.report(error, logger: context.logger)
+            throw APIError(error)
+        } catch let error as TokenError {
+            throw APIError(error)
+        } catch let error as IdempotencyError {
             throw APIError(error)
         } catch is NIOTooManyBytesError {
             throw APIError(.payloadTooLarge(limit: maxBodyBytes))

@@ -54,6 +54,12 @@ public enum Sidecar {
         router.add(middleware: RequestMetricsMiddleware(load: load))
         router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
         SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
+        let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        TokenRoutes(tokens: TokenService(sealer: TokenSealer(keyring: keyring), storage: store,
+                                         maxTTL: config.policy.absoluteTimeout, now: wallClock),
+                    maxBodyBytes: config.maxBodyBytes).register(on: router)
+        IdempotencyRoutes(keys: IdempotencyService(storage: store, retention: Int64(config.idempotencyRetention) * 1000, now: wallClock),
+                          maxBodyBytes: config.maxBodyBytes).register(on: router)
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {

@@ -38,6 +38,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var idleTimeout: Int = 900
     /// Default and maximum absolute session lifetime, seconds.
     public var absoluteTimeout: Int = 28_800
+    /// How long an idempotency key and its stored response are kept, seconds (Stripe keeps 24 h).
+    public var idempotencyRetention: Int = 86_400
     /// Largest accepted request body, bytes.
     public var maxBodyBytes: Int = 256 * 1024
     /// trace, debug, info, notice, warning, error, critical.
@@ -71,7 +73,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
-             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
+             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, idempotencyRetention, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
     }
@@ -94,6 +96,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         eventLoopThreads = try c.decodeIfPresent(Int.self, forKey: .eventLoopThreads) ?? d.eventLoopThreads
         idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? d.idleTimeout
         absoluteTimeout = try c.decodeIfPresent(Int.self, forKey: .absoluteTimeout) ?? d.absoluteTimeout
+        idempotencyRetention = try c.decodeIfPresent(Int.self, forKey: .idempotencyRetention) ?? d.idempotencyRetention
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
         nodeName = try c.decodeIfPresent(String.self, forKey: .nodeName)
@@ -161,6 +164,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = try int(.eventLoopThreads) { eventLoopThreads = v }
         if let v = try int(.idleTimeout) { idleTimeout = v }
         if let v = try int(.absoluteTimeout) { absoluteTimeout = v }
+        if let v = try int(.idempotencyRetention) { idempotencyRetention = v }
         if let v = try int(.maxBodyBytes) { maxBodyBytes = v }
         if let v = value(.logLevel) { logLevel = v }
         if let v = value(.nodeName) { nodeName = v }
@@ -215,6 +219,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if idleTimeout < 1 || absoluteTimeout < 1 { return "timeouts must be at least 1 second" }
         if idleTimeout > absoluteTimeout { return "idleTimeout must not exceed absoluteTimeout" }
         if maxBodyBytes < 1024 { return "maxBodyBytes must be at least 1024" }
+        if idempotencyRetention < 60 || idempotencyRetention > 30 * 86_400 { return "idempotencyRetention must be between 60 and 2592000 seconds" }
         if Logger.Level(rawValue: logLevel) == nil { return "unknown logLevel '\(logLevel)'" }
         for (name, value) in [("gossipBind", gossipBind), ("gossipAdvertise", gossipAdvertise), ("appAddress", appAddress),
                               ("agentCheckBind", agentCheckBind)] {
