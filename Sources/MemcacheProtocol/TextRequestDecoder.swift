@@ -88,9 +88,11 @@ public struct TextRequestDecoder: Sendable {
     /// Bytes the decoder holds right now (a partial line or data block).
     public var bufferedByteCount: Int { pending.count + data.count }
 
-    /// Decodes `bytes`, calling `emit` for each request or error in order.
+    /// Decodes `bytes`, calling `emit` for each request or error in order. With NIO:
+    /// `buffer.withUnsafeReadableBytes { decoder.feed($0) { ... } }` reads the buffer in place;
+    /// the decoder copies only an incomplete tail and the keys and values it emits.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer, _ emit: (TextDecodeEvent) -> Void) {
-        feed(bytes.bindMemory(to: UInt8.self), emit)
+        feed(UnsafeBufferPointer(start: bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: bytes.count), emit)
     }
 
     public mutating func feed(_ bytes: [UInt8], _ emit: (TextDecodeEvent) -> Void) {

@@ -152,3 +152,39 @@ import Testing
         }
     }
 }
+
+@Suite struct ConnectionDecoderTests {
+    @Test func theFirstByteChoosesTheProtocolForTheWholeConnection() {
+        var text = MemcacheRequestDecoder()
+        #expect(text.wireProtocol == nil)
+        #expect(text.decode([]).isEmpty && text.wireProtocol == nil)
+        #expect(text.decode(b("get a\r\nbogus\r\n"))
+            == [.request(MemcacheRequest(.get(keys: [b("a")], withCAS: false))), .textError(TextDecodeError(.error))])
+        #expect(text.wireProtocol == .text)
+        // A 0x80 later on a text connection is just a bad command.
+        #expect(text.decode([0x80, 0x01, 0x00, 0x01] + b("\r\n")) == [.textError(TextDecodeError(.error))])
+
+        var binary = MemcacheRequestDecoder()
+        let events = binary.decode(frame(0x0a, opaque: 1) + frame(0x30))
+        #expect(binary.wireProtocol == .binary)
+        #expect(events == [.request(MemcacheRequest(.noop, binary: BinaryRequestContext(opcode: .noop, opaque: 1))),
+                           .binaryError(BinaryDecodeError(response: .failure(.unknownCommand, opcode: BinaryOpcode(rawValue: 0x30), opaque: 0)))])
+        // Text on a binary connection is a bad magic: close.
+        #expect(binary.decode(b("get a\r\n") + [UInt8](repeating: 0, count: 20)) == [.binaryError(BinaryDecodeError(response: nil, closeConnection: true))])
+        #expect(binary.isClosed)
+    }
+
+    @Test func fedByteByByteItMatchesTheProtocolDecoders() {
+        let input = frame(0x01, key: b("k"), extras: be64(0), value: b("v")) + frame(0x0c, key: b("k"))
+        var d = MemcacheRequestDecoder()
+        var events: [MemcacheRequestDecoder.Event] = []
+        for byte in input { d.feed([byte]) { events.append($0) } }
+        let direct = binaryEvents(input).map { e -> MemcacheRequestDecoder.Event in
+            switch e {
+            case let .request(r): return .request(r)
+            case let .error(x): return .binaryError(x)
+            }
+        }
+        #expect(events == direct && events.count == 2)
+    }
+}
