@@ -4,15 +4,19 @@
 /// encoder needs (text `noreply`, a binary quiet opcode, the binary opcode and opaque to echo).
 public struct MemcacheRequest: Sendable, Equatable {
     public var command: MemcacheCommand
-    /// Text: the command ended in `noreply`. Binary: a quiet opcode (GETQ, SETQ, ...).
+    /// Text: the command ended in `noreply`. Binary: a quiet opcode (GETQ, SETQ, ...). Meta: the `q` flag.
     public var noreply: Bool
     /// Binary only: the opcode and opaque to echo in the response. `nil` for text requests.
     public var binary: BinaryRequestContext?
+    /// Text meta commands only (mg, ms, md, mn): what the meta response must carry. nil otherwise.
+    public var meta: MetaRequestContext?
 
-    public init(_ command: MemcacheCommand, noreply: Bool = false, binary: BinaryRequestContext? = nil) {
+    public init(_ command: MemcacheCommand, noreply: Bool = false, binary: BinaryRequestContext? = nil,
+                meta: MetaRequestContext? = nil) {
         self.command = command
         self.noreply = noreply
         self.binary = binary
+        self.meta = meta
     }
 }
 

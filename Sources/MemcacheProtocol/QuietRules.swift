@@ -29,8 +29,9 @@ extension MemcacheRequest {
         return MemcacheQuietRules.shouldRespond(opcode: binary.opcode, status: status)
     }
 
-    /// Text: whether the answer (success or failure) to this request is written.
-    public var shouldRespondText: Bool { !noreply }
+    /// Text: whether the answer (success or failure) to this request is written. For meta
+    /// commands (`meta` set) the answer decides: `MetaResponse.shouldRespond(for:)`.
+    public var shouldRespondText: Bool { meta != nil || !noreply }
 
     /// After this request (and its answer, if any) the connection closes: text `quit`, binary QUIT and QUITQ.
     public var closesConnection: Bool {

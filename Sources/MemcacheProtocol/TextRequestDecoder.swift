@@ -57,6 +57,7 @@ public struct TextRequestDecoder: Sendable {
         var exptime: Int64
         var cas: UInt64
         var noreply: Bool
+        var meta: MetaRequestContext? = nil
     }
 
     private enum LineOutcome {
@@ -207,7 +208,7 @@ public struct TextRequestDecoder: Sendable {
         if ok {
             state = .line
             emit(.request(MemcacheRequest(.store(h.mode, key: h.key, flags: h.flags, exptime: h.exptime,
-                                                 value: value, cas: h.cas), noreply: h.noreply)))
+                                                 value: value, cas: h.cas), noreply: h.noreply, meta: h.meta)))
         } else {
             close()
             emit(.error(TextDecodeError(.clientError("bad data chunk"), noreply: h.noreply, closeConnection: true)))
@@ -295,6 +296,11 @@ public struct TextRequestDecoder: Sendable {
         guard nt > 0 else { return .error(TextDecodeError(.error)) }
         let cmdLen = tokenLength(0)
         switch cmdLen {
+        case 2:
+            if tokenIs(p, 0, "mg") { return metaLine(p, nt, .get) }
+            if tokenIs(p, 0, "ms") { return metaLine(p, nt, .set) }
+            if tokenIs(p, 0, "md") { return metaLine(p, nt, .delete) }
+            if tokenIs(p, 0, "mn") { return metaLine(p, nt, .noop) }
         case 3:
             if tokenIs(p, 0, "get") { return retrieval(p, nt, touch: false, cas: false) }
             if tokenIs(p, 0, "set") { return storageLine(p, nt, .set) }
@@ -438,5 +444,115 @@ public struct TextRequestDecoder: Sendable {
             return .error(TextDecodeError(Self.badFormat, noreply: noreply))
         }
         return .request(MemcacheRequest(.verbosity(level: level), noreply: noreply))
+    }
+
+    // MARK: - Meta commands
+
+    /// mg <key> <flag>*, ms <key> <datalen> <flag>* (then a data block), md <key> <flag>*, mn.
+    /// Supported flags: b, k, O, q on all; c f s t v u T on mg; c C F I-less M T on ms; C on md.
+    /// Other flags get `CLIENT_ERROR invalid flag` (the ms data block is swallowed). Errors are
+    /// answered even with `q`, as memcached does.
+    private func metaLine(_ p: UnsafeBufferPointer<UInt8>, _ nt: Int, _ kind: MetaRequestContext.Kind) -> LineOutcome {
+        if kind == .noop {
+            return nt == 1 ? .request(MemcacheRequest(.noop, meta: MetaRequestContext(kind: .noop))) : .error(TextDecodeError(.error))
+        }
+        guard nt >= 2 else { return .error(TextDecodeError(Self.badFormat, closeConnection: kind == .set)) }
+        var firstFlag = 2
+        var dataLength = 0
+        if kind == .set {
+            guard nt >= 3, let l = int64(p, 2), l >= 0, l <= Int64(Int32.max) - 2 else {
+                return .error(TextDecodeError(Self.badFormat, closeConnection: true))
+            }
+            dataLength = Int(l)
+            firstFlag = 3
+        }
+        var ctx = MetaRequestContext(kind: kind)
+        var base64 = false, withCAS = false
+        var exptime: Int64?
+        var clientFlags: UInt32 = 0
+        var compareCAS: UInt64 = 0
+        var mode: StoreMode = .set
+        var failure: TextResponse?
+        for t in firstFlag..<nt where failure == nil {
+            let a = tokens[2 * t], e = tokens[2 * t + 1]
+            switch (kind, p[a]) {
+            case (_, UInt8(ascii: "b")):
+                base64 = true
+                ctx.returnFlags.append(.base64)
+            case (_, UInt8(ascii: "q")):
+                ctx.quiet = true
+            case (_, UInt8(ascii: "k")):
+                ctx.returnFlags.append(.key)
+            case (_, UInt8(ascii: "O")):
+                if e - a - 1 > 32 { failure = .clientError("opaque token too long"); break }
+                ctx.returnFlags.append(.opaque(Array(UnsafeBufferPointer(rebasing: p[(a + 1)..<e]))))
+            case (.get, UInt8(ascii: "c")), (.set, UInt8(ascii: "c")):
+                ctx.returnFlags.append(.cas)
+                withCAS = true
+            case (.get, UInt8(ascii: "f")):
+                ctx.returnFlags.append(.clientFlags)
+            case (.get, UInt8(ascii: "s")):
+                ctx.returnFlags.append(.size)
+            case (.get, UInt8(ascii: "t")):
+                ctx.returnFlags.append(.ttl)
+            case (.get, UInt8(ascii: "v")):
+                ctx.returnValue = true
+            case (.get, UInt8(ascii: "u")):
+                break // "don't bump the item in the LRU": nothing to do here
+            case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                exptime = v
+            case (.set, UInt8(ascii: "F")):
+                guard let v = ASCII.parseUInt32(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                clientFlags = v
+            case (.set, UInt8(ascii: "C")), (.delete, UInt8(ascii: "C")):
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                compareCAS = v
+            case (.set, UInt8(ascii: "M")):
+                guard e - a == 2 else { failure = .clientError("invalid mode for ms"); break }
+                switch p[a + 1] | 0x20 {   // either case
+                case UInt8(ascii: "s"): mode = .set
+                case UInt8(ascii: "e"): mode = .add
+                case UInt8(ascii: "r"): mode = .replace
+                case UInt8(ascii: "a"): mode = .append
+                case UInt8(ascii: "p"): mode = .prepend
+                default: failure = .clientError("invalid mode for ms")
+                }
+            default:
+                failure = .clientError("invalid flag")
+            }
+        }
+        var key: [UInt8] = []
+        if failure == nil {
+            if tokenLength(1) > limits.maxKeyLength {
+                failure = Self.badFormat
+            } else if base64 {
+                if let k = Base64.decode(p, tokens[2], tokens[3]), !k.isEmpty { key = k } else { failure = .clientError("error decoding key") }
+            } else {
+                key = bytes(p, 1)
+            }
+        }
+        if let failure {
+            let e = TextDecodeError(failure)
+            return kind == .set ? .swallow(e, length: dataLength) : .error(e)
+        }
+        ctx.key = key
+        switch kind {
+        case .get:
+            let command: MemcacheCommand = exptime.map { .getAndTouch(keys: [key], exptime: $0, withCAS: withCAS) }
+                ?? .get(keys: [key], withCAS: withCAS)
+            return .request(MemcacheRequest(command, noreply: ctx.quiet, meta: ctx))
+        case .delete:
+            return .request(MemcacheRequest(.delete(key: key, cas: compareCAS), noreply: ctx.quiet, meta: ctx))
+        case .set:
+            guard dataLength <= limits.maxValueLength else {
+                return .swallow(TextDecodeError(.serverError("object too large for cache")), length: dataLength)
+            }
+            if compareCAS != 0 && mode == .set { mode = .cas }
+            return .data(StorageHeader(mode: mode, key: key, flags: clientFlags, exptime: exptime ?? 0, cas: compareCAS,
+                                       noreply: ctx.quiet, meta: ctx), length: dataLength)
+        case .noop:
+            return .error(TextDecodeError(.error))
+        }
     }
 }
