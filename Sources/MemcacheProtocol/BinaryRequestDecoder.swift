@@ -195,8 +195,9 @@ public struct BinaryRequestDecoder: Sendable {
         let ext = Int(h.extrasLength), keyLen = Int(h.keyLength)
         func key() -> [UInt8] { Array(UnsafeBufferPointer(rebasing: body[ext..<(ext + keyLen)])) }
         func value() -> [UInt8] { Array(UnsafeBufferPointer(rebasing: body[(ext + keyLen)...])) }
-        /// memcached reads the 32-bit expiration as a signed time: "negative" values are in the past.
-        func exptime(at i: Int) -> Int64 { Int64(Int32(bitPattern: BigEndian.u32(body, i))) }
+        /// memcached passes the binary 32-bit expiration to its clock as an unsigned time: there is no
+        /// "negative, already expired" in the binary protocol (0xfffffff6 is a Unix time in 2106).
+        func exptime(at i: Int) -> Int64 { Int64(BigEndian.u32(body, i)) }
         let context = BinaryRequestContext(opcode: h.opcode, opaque: h.opaque)
         let quiet = h.opcode.isQuiet
         let command: MemcacheCommand
@@ -224,7 +225,7 @@ public struct BinaryRequestDecoder: Sendable {
             let rawExp = BigEndian.u32(body, 16)
             command = .arithmetic(op, key: key(), delta: BigEndian.u64(body, 0),
                                   initial: rawExp == 0xffff_ffff ? nil : BigEndian.u64(body, 8),
-                                  exptime: rawExp == 0xffff_ffff ? 0 : Int64(Int32(bitPattern: rawExp)))
+                                  exptime: rawExp == 0xffff_ffff ? 0 : Int64(rawExp))
         case .quit, .quitq:
             command = .quit
         case .noop:

@@ -54,8 +54,8 @@ public struct BinaryResponse: Sendable, Equatable {
         failure(status, opcode: context.opcode, opaque: context.opaque, message: message)
     }
 
-    /// Success with no body: SET/ADD/REPLACE/APPEND/PREPEND (with the new CAS), DELETE, TOUCH,
-    /// FLUSH, NOOP, QUIT, VERBOSITY.
+    /// Success with no body: SET/ADD/REPLACE/APPEND/PREPEND (with the new CAS), DELETE,
+    /// FLUSH, NOOP, QUIT, VERBOSITY. (TOUCH answers with flags: `touched`.)
     public static func success(for context: BinaryRequestContext, cas: UInt64 = 0) -> BinaryResponse {
         BinaryResponse(opcode: context.opcode, opaque: context.opaque, cas: cas)
     }
@@ -70,7 +70,12 @@ public struct BinaryResponse: Sendable, Equatable {
                               key: context.opcode.returnsKey ? key : [], value: value)
     }
 
-    /// A GET/GAT miss: memcached answers GETK/GATK with the key and no text, GET/GAT with "Not found".
+    /// A TOUCH hit: memcached answers with the flags as extras and the CAS, without the value.
+    public static func touched(for context: BinaryRequestContext, flags: UInt32, cas: UInt64) -> BinaryResponse {
+        hit(for: context, key: [], flags: flags, value: [], cas: cas)
+    }
+
+    /// A GET/GAT/TOUCH miss: memcached answers GETK/GATK with the key and no text, GET/GAT with "Not found".
     public static func miss(for context: BinaryRequestContext, key: [UInt8]) -> BinaryResponse {
         if context.opcode.returnsKey {
             return BinaryResponse(opcode: context.opcode, status: .keyNotFound, opaque: context.opaque, key: key)

@@ -16,7 +16,7 @@ public struct MetaRequestContext: Sendable, Equatable {
         case ttl
         /// `O<token>`: opaque, echoed.
         case opaque([UInt8])
-        /// `b`: the key is base64, echoed with `k`.
+        /// `b`: the key is base64; `k` then returns it base64, followed by `b`.
         case base64
     }
 
@@ -105,8 +105,8 @@ public enum MetaResponse: Sendable, Equatable {
         ASCII.append("\r\n", to: &out)
     }
 
-    /// The requested flags this answer can fill, in request order: O, k and b always; c, f, s, t
-    /// only when the item is known.
+    /// The requested flags this answer can fill, in request order: O and k (with b) always;
+    /// c, f, s, t only when the item is known.
     private func appendFlags(_ ctx: MetaRequestContext, cas: UInt64?, flags: UInt32?, size: Int?, ttl: Int64?,
                              into out: inout [UInt8]) {
         let base64 = ctx.returnFlags.contains(.base64)
@@ -129,13 +129,19 @@ public enum MetaResponse: Sendable, Equatable {
                 ASCII.append(" t", to: &out)
                 ASCII.appendDecimal(ttl, to: &out)
             case .key:
+                // memcached writes a base64 key followed by the b flag: "k<base64> b".
                 ASCII.append(" k", to: &out)
-                if base64 { Base64.append(ctx.key, to: &out) } else { out.append(contentsOf: ctx.key) }
+                if base64 {
+                    Base64.append(ctx.key, to: &out)
+                    ASCII.append(" b", to: &out)
+                } else {
+                    out.append(contentsOf: ctx.key)
+                }
             case let .opaque(token):
                 ASCII.append(" O", to: &out)
                 out.append(contentsOf: token)
             case .base64:
-                if ctx.returnFlags.contains(.key) { ASCII.append(" b", to: &out) }
+                continue   // written with the key
             }
         }
     }

@@ -18,8 +18,9 @@ import Testing
             #expect(binaryEvents(frame(op, key: k, extras: be32(90), opaque: 7))
                 == [breq(.getAndTouch(keys: [k], exptime: 90, withCAS: true), opcode, opaque: 7)], "\(opcode)")
         }
+        // memcached reads binary expirations unsigned: 0xffffffff is a Unix time in 2106, not "expired".
         #expect(binaryEvents(frame(0x1c, key: k, extras: be32(0xffff_ffff)))
-            == [breq(.touch(key: k, exptime: -1), .touch)])
+            == [breq(.touch(key: k, exptime: 4_294_967_295), .touch)])
     }
 
     @Test func storageOpcodes() {
@@ -36,9 +37,9 @@ import Testing
             #expect(binaryEvents(frame(op, key: k, value: v, cas: 5))
                 == [breq(.store(mode, key: k, flags: 0, exptime: 0, value: v, cas: 5), BinaryOpcode(rawValue: op))])
         }
-        // An empty value is fine; a negative (>= 2^31) expiration reads as already expired.
+        // An empty value is fine; expirations are unsigned, as memcached reads them.
         #expect(binaryEvents(frame(0x01, key: k, extras: be32(0) + be32(0xffff_fff6)))
-            == [breq(.store(.set, key: k, flags: 0, exptime: -10, value: [], cas: 0), .set)])
+            == [breq(.store(.set, key: k, flags: 0, exptime: 4_294_967_286, value: [], cas: 0), .set)])
     }
 
     @Test func deleteAndArithmeticOpcodes() {

@@ -80,7 +80,7 @@ import Testing
         #expect(MetaResponse.noop.bytes(for: MetaRequestContext(kind: .noop)) == b("MN\r\n"))
         // A base64 key goes back base64, with the b flag.
         let bin = MetaRequestContext(kind: .get, key: [0x00, 0xff, 0x0a], returnFlags: [.base64, .key])
-        #expect(MetaResponse.miss.bytes(for: bin) == b("EN b kAP8K\r\n"))
+        #expect(MetaResponse.miss.bytes(for: bin) == b("EN kAP8K b\r\n"))
         for (key, encoded) in [([UInt8](), ""), (b("f"), "Zg=="), (b("fo"), "Zm8="), (b("foo"), "Zm9v"), (b("foobar"), "Zm9vYmFy")] {
             var out: [UInt8] = []
             Base64.append(key, to: &out)

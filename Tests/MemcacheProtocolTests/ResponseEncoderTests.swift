@@ -87,6 +87,9 @@ import Testing
         let s = BinaryResponse.stat(name: "pid", value: "12", for: statCtx).bytes
         #expect(Array(s[2..<4]) == [0, 3] && Array(s[8..<12]) == [0, 0, 0, 5] && Array(s[24...]) == b("pid12"))
         #expect(BinaryResponse.statsEnd(for: statCtx).bytes == [0x81, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0])
+        // TOUCH: flags as extras, the CAS, no value (as memcached).
+        #expect(BinaryResponse.touched(for: BinaryRequestContext(opcode: .touch, opaque: 0), flags: 2, cas: 1).bytes
+            == [0x81, 0x1c, 0, 0, 4, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2])
         #expect(BinaryResponse.success(for: BinaryRequestContext(opcode: .set, opaque: 3), cas: 0xff).bytes
             == [0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0xff])
     }
