@@ -152,6 +152,8 @@ public struct BinaryStatus: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let invalidArguments = BinaryStatus(rawValue: 0x0004)
     public static let itemNotStored = BinaryStatus(rawValue: 0x0005)
     public static let nonNumericValue = BinaryStatus(rawValue: 0x0006)
+    /// memcached answers FLUSH with this when flushing is disabled (`-F`).
+    public static let authError = BinaryStatus(rawValue: 0x0020)
     public static let unknownCommand = BinaryStatus(rawValue: 0x0081)
     public static let outOfMemory = BinaryStatus(rawValue: 0x0082)
     public static let notSupported = BinaryStatus(rawValue: 0x0083)
@@ -169,6 +171,7 @@ public struct BinaryStatus: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .invalidArguments: return "Invalid arguments"
         case .itemNotStored: return "Not stored."
         case .nonNumericValue: return "Non-numeric server-side value for incr or decr"
+        case .authError: return "Auth failure."
         case .unknownCommand: return "Unknown command"
         case .outOfMemory: return "Out of memory"
         case .notSupported: return "Not supported"

@@ -67,7 +67,8 @@ public enum MemcacheCommand: Sendable, Equatable {
     case stats(group: [UInt8]?)
     /// Text `verbosity <level>`; binary VERBOSITY. memcached answers OK.
     case verbosity(level: UInt32)
-    /// Text `flush_all [delay]`; binary FLUSH(Q). Decoded so the server can refuse it clearly.
+    /// Text `flush_all [delay]`; binary FLUSH(Q). Decoded so the server can refuse it clearly, as
+    /// memcached started with `-F` does: `TextResponse.flushAllNotAllowed`, binary status `.authError`.
     case flushAll(delay: Int64)
     /// Text `quit`; binary QUIT (answered, then closed) and QUITQ (closed without an answer).
     case quit

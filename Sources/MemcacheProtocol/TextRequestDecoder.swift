@@ -428,7 +428,9 @@ public struct TextRequestDecoder: Sendable {
         let args = nt - 1 - (noreply ? 1 : 0)
         var delay: Int64 = 0
         if args == 1 {
-            guard let d = int64(p, 1) else { return .error(TextDecodeError(Self.badFormat, noreply: noreply)) }
+            guard let d = int64(p, 1) else {
+                return .error(TextDecodeError(.clientError("invalid exptime argument"), noreply: noreply))
+            }
             delay = d
         } else if args > 1 {
             return .error(TextDecodeError(.error))

@@ -64,6 +64,9 @@ public enum TextResponse: Sendable, Equatable {
         }
     }
 
+    /// memcached's answer to `flush_all` when flushing is disabled (`-F`).
+    public static let flushAllNotAllowed = TextResponse.clientError("flush_all not allowed")
+
     /// The wire bytes.
     public var bytes: [UInt8] {
         var out: [UInt8] = []

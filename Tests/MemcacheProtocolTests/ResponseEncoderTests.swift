@@ -16,6 +16,7 @@ import Testing
             (.error, "ERROR\r\n"),
             (.clientError("bad data chunk"), "CLIENT_ERROR bad data chunk\r\n"),
             (.serverError("no write quorum"), "SERVER_ERROR no write quorum\r\n"),
+            (.flushAllNotAllowed, "CLIENT_ERROR flush_all not allowed\r\n"),
             // A reason can never end the line early and forge a second answer.
             (.serverError("a\r\nSTORED"), "SERVER_ERROR a  STORED\r\n"),
         ]
@@ -64,7 +65,7 @@ import Testing
         let statuses: [(BinaryStatus, UInt16)] = [
             (.success, 0x0000), (.keyNotFound, 0x0001), (.keyExists, 0x0002), (.valueTooLarge, 0x0003),
             (.invalidArguments, 0x0004), (.itemNotStored, 0x0005), (.nonNumericValue, 0x0006),
-            (.unknownCommand, 0x0081), (.outOfMemory, 0x0082), (.temporaryFailure, 0x0086),
+            (.authError, 0x0020), (.unknownCommand, 0x0081), (.outOfMemory, 0x0082), (.temporaryFailure, 0x0086),
         ]
         for (status, raw) in statuses where raw != 0 {
             let r = BinaryResponse.failure(status, for: BinaryRequestContext(opcode: .setq, opaque: 9))

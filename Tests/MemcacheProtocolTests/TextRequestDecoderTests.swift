@@ -95,7 +95,7 @@ import Testing
             ("delete k 0 later", textError(.clientError("bad command line format.  Usage: delete <key> [noreply]"))),
             ("delete \(key251)", textError(.clientError("bad command line format"))),
             ("verbosity loud", textError(.clientError("bad command line format"))),
-            ("flush_all later", textError(.clientError("bad command line format"))),
+            ("flush_all later", textError(.clientError("invalid exptime argument"))),
         ]
         for (line, expected) in cases {
             #expect(textEvents(b(line + "\r\nversion\r\n")) == [expected, v], "\(line)")
