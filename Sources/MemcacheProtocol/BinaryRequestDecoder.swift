@@ -52,6 +52,9 @@ public struct BinaryRequestDecoder: Sendable {
     /// Bytes the decoder holds right now (a partial header or body).
     public var bufferedByteCount: Int { pending.count }
 
+    /// Memory reserved for buffering (for tests of the bounds).
+    var bufferCapacity: Int { pending.capacity }
+
     /// Decodes `bytes`, calling `emit` for each request or error in order. With NIO:
     /// `buffer.withUnsafeReadableBytes { decoder.feed($0) { ... } }` reads the buffer in place;
     /// the decoder copies only an incomplete tail and the keys and values it emits.
@@ -109,8 +112,8 @@ public struct BinaryRequestDecoder: Sendable {
                     i += need
                     finishBody(request, emit)
                 } else {
-                    if pending.isEmpty { pending.reserveCapacity(need) }
                     let k = min(need - pending.count, n - i)
+                    TextRequestDecoder.grow(&pending, by: k, upTo: need)
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<(i + k)]))
                     i += k
                     if pending.count == need {

@@ -89,6 +89,9 @@ public struct TextRequestDecoder: Sendable {
     /// Bytes the decoder holds right now (a partial line or data block).
     public var bufferedByteCount: Int { pending.count + data.count }
 
+    /// Memory reserved for buffering (for tests of the bounds).
+    var bufferCapacity: Int { pending.capacity + data.capacity }
+
     /// Decodes `bytes`, calling `emit` for each request or error in order. With NIO:
     /// `buffer.withUnsafeReadableBytes { decoder.feed($0) { ... } }` reads the buffer in place;
     /// the decoder copies only an incomplete tail and the keys and values it emits.
@@ -132,8 +135,8 @@ public struct TextRequestDecoder: Sendable {
                     i = end
                     finishData(ok: ok, value: value, emit)
                 } else {
-                    if data.isEmpty { data.reserveCapacity(dataNeeded) }
                     let k = min(dataNeeded - data.count, n - i)
+                    Self.grow(&data, by: k, upTo: dataNeeded)
                     data.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<(i + k)]))
                     i += k
                     if data.count == dataNeeded {
@@ -164,6 +167,8 @@ public struct TextRequestDecoder: Sendable {
                         i = j + 1
                         apply(outcome, emit)
                     } else {
+                        // Refuse before copying: the line, '\r' aside, would already be too long.
+                        if pending.count + (j - i) > lineLimit(input, i) + 1 { failLineTooLong(emit); return }
                         pending.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<j]))
                         i = j + 1
                         var line: [UInt8] = []
@@ -179,6 +184,15 @@ public struct TextRequestDecoder: Sendable {
                 }
             }
         }
+    }
+
+    /// Reserves room for `k` more bytes in a block of `total`: capacity follows the bytes that
+    /// actually arrive (a client announcing 1 MiB and sending nothing costs 16 KiB, not 1 MiB)
+    /// and never exceeds `total` once the block outgrows 16 KiB.
+    static func grow(_ buffer: inout [UInt8], by k: Int, upTo total: Int) {
+        let needed = buffer.count + k
+        guard needed > buffer.capacity else { return }
+        buffer.reserveCapacity(needed <= 16 * 1024 ? min(total, 16 * 1024) : total)
     }
 
     // MARK: - State transitions

@@ -163,6 +163,11 @@ import Testing
         }
         #expect(events.count == 1)
         #expect(d.bufferedByteCount == 0)
+        // A header announcing a 1 MiB value followed by 10 bytes reserves 16 KiB, not 1 MiB.
+        var slow = BinaryRequestDecoder()
+        _ = slow.decode(frame(0x01, key: b("k"), extras: flagsExp, bodyLength: 9 + 1_048_576) + [UInt8](repeating: 0, count: 10))
+        #expect(slow.bufferedByteCount == 19)
+        #expect(slow.bufferCapacity <= 16 * 1024 + 4096)
     }
 
     // MARK: Pipelining and fragmentation

@@ -242,6 +242,25 @@ import Testing
         #expect(textEvents(b("getx \(keys)\r\n"), limits: limits) == [textError(.clientError("line too long"), close: true)])
     }
 
+    @Test func reservedMemoryFollowsTheBytesThatArrive() {
+        // Announcing 1 MiB and sending 10 bytes reserves 16 KiB, not 1 MiB.
+        var d = TextRequestDecoder()
+        _ = d.decode(b("set k 0 0 1048576\r\n0123456789"))
+        #expect(d.bufferedByteCount == 10)
+        #expect(d.bufferCapacity <= 16 * 1024 + 4096)
+        // Once the block outgrows 16 KiB, one reservation covers it: never above the block plus slack.
+        for _ in 0..<1023 { _ = d.decode([UInt8](repeating: 0x61, count: 1024)) }
+        _ = d.decode([UInt8](repeating: 0x61, count: 1014))
+        #expect(d.bufferedByteCount == 1_048_576)
+        #expect(d.bufferCapacity <= 1_048_578 + 4096 + 64)
+        #expect(d.decode(b("\r\n")).count == 1)
+        // A line that arrives in pieces stays under the line limit.
+        var l = TextRequestDecoder()
+        _ = l.decode(b("get "))
+        _ = l.decode([UInt8](repeating: 0x6b, count: 100_000) + b("\r\n"))
+        #expect(l.isClosed && l.bufferCapacity == 0)
+    }
+
     @Test func aPendingDataBlockIsBoundedByTheValueLimit() {
         let limits = MemcacheLimits(maxValueLength: 1000)
         var d = TextRequestDecoder(limits: limits)
