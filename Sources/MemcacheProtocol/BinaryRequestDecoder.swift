@@ -113,7 +113,7 @@ public struct BinaryRequestDecoder: Sendable {
                     finishBody(request, emit)
                 } else {
                     let k = min(need - pending.count, n - i)
-                    TextRequestDecoder.grow(&pending, by: k, upTo: need)
+                    BufferGrowth.reserve(&pending, forMore: k, of: need)
                     pending.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<(i + k)]))
                     i += k
                     if pending.count == need {
@@ -156,10 +156,12 @@ public struct BinaryRequestDecoder: Sendable {
     /// The status to reject `h` with, or nil when its lengths fit its opcode and the limits.
     private func validate(_ h: BinaryHeader) -> BinaryStatus? {
         let ext = Int(h.extrasLength), key = Int(h.keyLength), body = Int(h.totalBodyLength)
-        func shape(extras: Set<Int>, key keyRule: Bool?, value allowsValue: Bool) -> BinaryStatus? {
+        /// `extras`: the extras length the opcode takes (or `orExtras`); `key`: required (true),
+        /// forbidden (false) or optional (nil); `value`: whether a value may follow.
+        func shape(extras: Int, orExtras: Int = -1, key keyRule: Bool?, value allowsValue: Bool) -> BinaryStatus? {
             guard ext + key <= body else { return .invalidArguments }
             let value = body - ext - key
-            guard extras.contains(ext) else { return .invalidArguments }
+            guard ext == extras || ext == orExtras else { return .invalidArguments }
             if let keyRule { guard (key > 0) == keyRule else { return .invalidArguments } }
             guard key <= limits.maxKeyLength else { return .invalidArguments }
             if allowsValue {
@@ -171,23 +173,23 @@ public struct BinaryRequestDecoder: Sendable {
         }
         switch h.opcode {
         case .get, .getq, .getk, .getkq, .delete, .deleteq:
-            return shape(extras: [0], key: true, value: false)
+            return shape(extras: 0, key: true, value: false)
         case .set, .setq, .add, .addq, .replace, .replaceq:
-            return shape(extras: [8], key: true, value: true)
+            return shape(extras: 8, key: true, value: true)
         case .append, .appendq, .prepend, .prependq:
-            return shape(extras: [0], key: true, value: true)
+            return shape(extras: 0, key: true, value: true)
         case .increment, .incrementq, .decrement, .decrementq:
-            return shape(extras: [20], key: true, value: false)
+            return shape(extras: 20, key: true, value: false)
         case .touch, .gat, .gatq, .gatk, .gatkq:
-            return shape(extras: [4], key: true, value: false)
+            return shape(extras: 4, key: true, value: false)
         case .quit, .quitq, .noop, .version:
-            return shape(extras: [0], key: false, value: false)
+            return shape(extras: 0, key: false, value: false)
         case .flush, .flushq:
-            return shape(extras: [0, 4], key: false, value: false)
+            return shape(extras: 0, orExtras: 4, key: false, value: false)
         case .verbosity:
-            return shape(extras: [4], key: false, value: false)
+            return shape(extras: 4, key: false, value: false)
         case .stat:
-            return shape(extras: [0], key: nil, value: false)
+            return shape(extras: 0, key: nil, value: false)
         default:
             return .unknownCommand
         }

@@ -136,7 +136,7 @@ public struct TextRequestDecoder: Sendable {
                     finishData(ok: ok, value: value, emit)
                 } else {
                     let k = min(dataNeeded - data.count, n - i)
-                    Self.grow(&data, by: k, upTo: dataNeeded)
+                    BufferGrowth.reserve(&data, forMore: k, of: dataNeeded)
                     data.append(contentsOf: UnsafeBufferPointer(rebasing: input[i..<(i + k)]))
                     i += k
                     if data.count == dataNeeded {
@@ -184,15 +184,6 @@ public struct TextRequestDecoder: Sendable {
                 }
             }
         }
-    }
-
-    /// Reserves room for `k` more bytes in a block of `total`: capacity follows the bytes that
-    /// actually arrive (a client announcing 1 MiB and sending nothing costs 16 KiB, not 1 MiB)
-    /// and never exceeds `total` once the block outgrows 16 KiB.
-    static func grow(_ buffer: inout [UInt8], by k: Int, upTo total: Int) {
-        let needed = buffer.count + k
-        guard needed > buffer.capacity else { return }
-        buffer.reserveCapacity(needed <= 16 * 1024 ? min(total, 16 * 1024) : total)
     }
 
     // MARK: - State transitions
