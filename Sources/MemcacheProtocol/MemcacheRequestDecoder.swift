@@ -1,5 +1,18 @@
 /// One connection's request decoder: the first byte picks the protocol (0x80 binary, anything
 /// else text, as memcached does), then every byte goes to that protocol's decoder.
+///
+/// In a NIO `ChannelInboundHandler` (one decoder per channel, no Concurrency hop):
+///
+///     var buffer = unwrapInboundIn(data)
+///     buffer.withUnsafeReadableBytes { decoder.feed($0) { event in pending.append(event) } }
+///     // for each event, in order:
+///     //  .request(r): run it on the store; encode with TextResponse / MetaResponse (r.meta != nil)
+///     //               or BinaryResponse (r.binary != nil); write only if r.shouldRespond(status:) /
+///     //               shouldRespondText / MetaResponse.shouldRespond(for:); close after r.closesConnection.
+///     //  .textError(e): write e.response if e.shouldRespond; close if e.closeConnection.
+///     //  .binaryError(e): write e.response if any; close if e.closeConnection.
+///
+/// Answers must be written in request order (pipelining); the decoder already emits in order.
 public struct MemcacheRequestDecoder: Sendable {
     public enum Event: Sendable, Equatable {
         case request(MemcacheRequest)

@@ -12,6 +12,7 @@
 ///
 /// Text: a command ending in `noreply` gets no answer, errors included (memcached suppresses them
 /// too, so the client's next read is not an old error); retrieval commands have no `noreply`.
+/// Meta: `q` hides EN (mg) and HD (ms, md) only; see `MetaResponse.shouldRespond(for:)`.
 public enum MemcacheQuietRules {
     public static func shouldRespond(opcode: BinaryOpcode, status: BinaryStatus) -> Bool {
         if opcode == .quitq { return false }
@@ -23,9 +24,9 @@ public enum MemcacheQuietRules {
 
 extension MemcacheRequest {
     /// Binary: whether a response with `status` is written (see `MemcacheQuietRules`).
-    /// Text requests: whether any response is written (`noreply` suppresses it).
+    /// Text requests: `shouldRespondText` (the status does not matter).
     public func shouldRespond(status: BinaryStatus) -> Bool {
-        guard let binary else { return !noreply }
+        guard let binary else { return shouldRespondText }
         return MemcacheQuietRules.shouldRespond(opcode: binary.opcode, status: status)
     }
 
