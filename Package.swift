@@ -94,6 +94,8 @@ let package = Package(
         ),
         // Pick-cost benchmark and the simulator's benchmark tables (release build).
         .executableTarget(name: "RoutingBench", dependencies: ["Routing"], path: "Benchmarks/RoutingBench"),
+        // Pure: memcached text and binary protocol codecs (bounded decoder state machines, response encoders).
+        .target(name: "MemcacheProtocol"),
         // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine, simulator.
         .target(name: "Gossip"),
         // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
@@ -155,6 +157,7 @@ let package = Package(
         ),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
+        .testTarget(name: "MemcacheProtocolTests", dependencies: ["MemcacheProtocol"]),
         .testTarget(
             name: "SidecarServiceTests",
             dependencies: [
