@@ -54,6 +54,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Shell: an event loop as a TaskExecutor (connection tasks that stay on their loop).
+        .target(name: "NIOLoopExecutor", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
+        // Shell: the memcached-protocol front door (text, binary, meta) on the record store.
+        .target(
+            name: "MemcacheFrontDoor",
+            dependencies: [
+                "MemcacheProtocol", "Replication", "SessionCore", "NIOLoopExecutor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Shell: the Hummingbird app on the Unix socket.
         .target(
             name: "SidecarAPI",
@@ -70,6 +83,7 @@ let package = Package(
             name: "SidecarService",
             dependencies: [
                 "SessionCore", "Replication", "StoreShell", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
+                "MemcacheFrontDoor", "NIOLoopExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

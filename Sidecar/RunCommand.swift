@@ -32,6 +32,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads: session API, gossip, agent check (a connection is handled on its loop). Default 1.") var eventLoopThreads: Int?
     @Option(help: "Default and maximum idle timeout, seconds. Default 900.") var idleTimeout: Int?
     @Option(help: "Default and maximum absolute session lifetime, seconds. Default 28800.") var absoluteTimeout: Int?
+    @Option(help: "Serve the memcached protocol (text, binary, meta) on this Unix socket (mode as --socket-mode). Default off.") var memcacheSocket: String?
+    @Option(help: "Serve the memcached protocol on TCP HOST:PORT, loopback only unless --memcache-listen-any. Default off.") var memcacheListen: String?
+    @Flag(help: "Allow --memcache-listen on a non-loopback address (the protocol has no authentication).") var memcacheListenAny = false
+    @Option(help: "Largest value the memcached front door stores, bytes. Default 1048576.") var memcacheMaxValueBytes: Int?
     @Option(help: "How long idempotency keys and their stored responses are kept, seconds. Default 86400.") var idempotencyRetention: Int?
     @Option(help: "Largest request body, bytes. Default 262144.") var maxBodyBytes: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical. Default info.") var logLevel: String?
@@ -71,6 +75,10 @@ struct RunCommand: AsyncParsableCommand {
         if let v = eventLoopThreads { settings.eventLoopThreads = v }
         if let v = idleTimeout { settings.idleTimeout = v }
         if let v = absoluteTimeout { settings.absoluteTimeout = v }
+        if let v = memcacheSocket { settings.memcacheSocket = v }
+        if let v = memcacheListen { settings.memcacheListen = v }
+        if memcacheListenAny { settings.memcacheListenAny = true }
+        if let v = memcacheMaxValueBytes { settings.memcacheMaxValueBytes = v }
         if let v = idempotencyRetention { settings.idempotencyRetention = v }
         if let v = maxBodyBytes { settings.maxBodyBytes = v }
         if let v = logLevel { settings.logLevel = v }

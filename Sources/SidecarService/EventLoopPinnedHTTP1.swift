@@ -1,6 +1,7 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOLoopExecutor
 
 /// Runs each connection's handler task on the event loop that owns the connection.
 ///
@@ -25,18 +26,6 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
         await withTaskExecutorPreference(EventLoopTaskExecutor(value.channel.eventLoop)) {
             await base.handle(value: value, logger: logger)
         }
-    }
-}
-
-/// An event loop as a `TaskExecutor`: jobs run on the loop's thread, queued behind its I/O.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
-
-    init(_ eventLoop: any EventLoop) { self.eventLoop = eventLoop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

@@ -2,11 +2,14 @@ import Foundation
 import GossipNIO
 import Hummingbird
 import Logging
+import MemcacheFrontDoor
+import MemcacheProtocol
 import MemcachedStore
 import Metrics
 import NIOCore
 import NIOPosix
 import Prometheus
+import Replication
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI
@@ -42,7 +45,8 @@ public enum Sidecar {
         threadPool.start()
         let store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
                                                         threadPool: threadPool, logger: logger)
-        let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
+        let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        let manager = SessionManager(storage: store, policy: config.policy, now: wallClock)
         let load = LoadCounters()
         let activity = SessionActivity()
         let drain = DrainSignal(delay: .milliseconds(config.drainDelayMs))
@@ -54,7 +58,6 @@ public enum Sidecar {
         router.add(middleware: RequestMetricsMiddleware(load: load))
         router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
         SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
-        let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         TokenRoutes(tokens: TokenService(sealer: TokenSealer(keyring: keyring), storage: store,
                                          maxTTL: config.policy.absoluteTimeout, now: wallClock),
                     maxBodyBytes: config.maxBodyBytes).register(on: router)
@@ -106,6 +109,9 @@ public enum Sidecar {
                                                                render: { engine.nginxUpstream(name: name) })))
         }
         services.append(.init(service: app))
+        if let frontDoor = try makeFrontDoor(config: config, store: store, now: wallClock, socketMode: mode, logger: logger) {
+            services.append(.init(service: frontDoor))
+        }
         if let admin = config.adminBind.flatMap(SidecarConfig.hostPort) {
             services.append(.init(service: Application(
                 responder: responder, server: .eventLoopPinnedHTTP1(),
@@ -123,8 +129,33 @@ public enum Sidecar {
         try? await threadPool.runIfActive { store.shutdown() }
         try? await threadPool.shutdownGracefully()
         unlink(socketPath)
+        if let path = config.memcacheSocket { unlink(path) }
         if let failure { throw failure }
         logger.notice("sessionmesh stopped")
+    }
+
+    /// The memcached-protocol front door when `memcacheSocket` or `memcacheListen` is set.
+    static func makeFrontDoor(config: SidecarConfig, store: any RecordStorage, now: @escaping @Sendable () -> Int64,
+                              socketMode: UInt16, logger: Logger) throws -> MemcacheFrontDoor? {
+        var listeners = [MemcacheFrontDoor.Listener]()
+        if let path = config.memcacheSocket {
+            try SocketFile.prepare(path)
+            SocketFile.ensureDirectory(of: path)
+            listeners.append(.init(.unixSocket(path: path)))
+        }
+        if let bind = config.memcacheListen.flatMap(SidecarConfig.hostPort) {
+            listeners.append(.init(.tcp(host: bind.host, port: bind.port)))
+        }
+        guard !listeners.isEmpty else { return nil }
+        let items = MemcacheItems(storage: store, maxLifetime: config.policy.absoluteTimeout, now: now)
+        return MemcacheFrontDoor(
+            listeners: listeners, items: items, limits: MemcacheLimits(maxValueLength: config.memcacheMaxValueBytes), logger: logger,
+            onListening: { listener in
+                // Bound under umask 0177 (private); then the same mode as the API socket.
+                if case .unixSocket(let path) = listener.address, !SocketFile.setMode(path, socketMode) {
+                    logger.error("could not set socket mode", metadata: ["socket": "\(path)"])
+                }
+            })
     }
 
     /// The gossip mesh when `gossipBind` is set; otherwise a view of this node alone.

@@ -38,6 +38,13 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var idleTimeout: Int = 900
     /// Default and maximum absolute session lifetime, seconds.
     public var absoluteTimeout: Int = 28_800
+    /// The memcached-protocol front door on a Unix socket (same mode as `socket`); unset = off.
+    public var memcacheSocket: String?
+    /// The front door on TCP `host:port` (Tomcat/spymemcached need TCP); loopback only unless `memcacheListenAny`.
+    public var memcacheListen: String?
+    public var memcacheListenAny: Bool = false
+    /// Largest value the front door stores, bytes (memcached's default item size limit).
+    public var memcacheMaxValueBytes: Int = 1 << 20
     /// How long an idempotency key and its stored response are kept, seconds (Stripe keeps 24 h).
     public var idempotencyRetention: Int = 86_400
     /// Largest accepted request body, bytes.
@@ -73,7 +80,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
-             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, idempotencyRetention, maxBodyBytes, logLevel,
+             retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, memcacheSocket, memcacheListen, memcacheListenAny, memcacheMaxValueBytes, idempotencyRetention, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
     }
@@ -96,6 +103,10 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         eventLoopThreads = try c.decodeIfPresent(Int.self, forKey: .eventLoopThreads) ?? d.eventLoopThreads
         idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? d.idleTimeout
         absoluteTimeout = try c.decodeIfPresent(Int.self, forKey: .absoluteTimeout) ?? d.absoluteTimeout
+        memcacheSocket = try c.decodeIfPresent(String.self, forKey: .memcacheSocket)
+        memcacheListen = try c.decodeIfPresent(String.self, forKey: .memcacheListen)
+        memcacheListenAny = try c.decodeIfPresent(Bool.self, forKey: .memcacheListenAny) ?? d.memcacheListenAny
+        memcacheMaxValueBytes = try c.decodeIfPresent(Int.self, forKey: .memcacheMaxValueBytes) ?? d.memcacheMaxValueBytes
         idempotencyRetention = try c.decodeIfPresent(Int.self, forKey: .idempotencyRetention) ?? d.idempotencyRetention
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         logLevel = try c.decodeIfPresent(String.self, forKey: .logLevel) ?? d.logLevel
@@ -164,6 +175,10 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = try int(.eventLoopThreads) { eventLoopThreads = v }
         if let v = try int(.idleTimeout) { idleTimeout = v }
         if let v = try int(.absoluteTimeout) { absoluteTimeout = v }
+        if let v = value(.memcacheSocket) { memcacheSocket = v }
+        if let v = value(.memcacheListen) { memcacheListen = v }
+        if let v = value(.memcacheListenAny) { memcacheListenAny = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = try int(.memcacheMaxValueBytes) { memcacheMaxValueBytes = v }
         if let v = try int(.idempotencyRetention) { idempotencyRetention = v }
         if let v = try int(.maxBodyBytes) { maxBodyBytes = v }
         if let v = value(.logLevel) { logLevel = v }
@@ -219,6 +234,14 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if idleTimeout < 1 || absoluteTimeout < 1 { return "timeouts must be at least 1 second" }
         if idleTimeout > absoluteTimeout { return "idleTimeout must not exceed absoluteTimeout" }
         if maxBodyBytes < 1024 { return "maxBodyBytes must be at least 1024" }
+        if let listen = memcacheListen {
+            guard let hp = Self.hostPort(listen) else { return "memcacheListen must be HOST:PORT, got '\(listen)'" }
+            if !memcacheListenAny, !(hp.host.hasPrefix("127.") || hp.host == "::1" || hp.host == "localhost") {
+                return "memcacheListen is loopback only unless memcacheListenAny is set (the front door has no authentication)"
+            }
+        }
+        if memcacheSocket != nil, memcacheSocket == socket { return "memcacheSocket must differ from socket" }
+        if memcacheMaxValueBytes < 1024 || memcacheMaxValueBytes > 64 << 20 { return "memcacheMaxValueBytes must be between 1024 and 67108864" }
         if idempotencyRetention < 60 || idempotencyRetention > 30 * 86_400 { return "idempotencyRetention must be between 60 and 2592000 seconds" }
         if Logger.Level(rawValue: logLevel) == nil { return "unknown logLevel '\(logLevel)'" }
         for (name, value) in [("gossipBind", gossipBind), ("gossipAdvertise", gossipAdvertise), ("appAddress", appAddress),
