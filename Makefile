@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 export SWIFT
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium nginx-light
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench docker-check clean
@@ -14,6 +14,7 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c 'import pymemcache' 2>/dev/null || python3 -m pip install -q pymemcache
 
 build: deps
 	$(SWIFT) build --product sessionmesh

@@ -170,6 +170,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+        // Live: stock memcached clients (php-memcached, pymemcache, libmemcached tools) through two sidecars' front doors.
+        .testTarget(name: "FrontDoorTests", dependencies: ["TestSupport"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         .testTarget(name: "MemcacheProtocolTests", dependencies: ["MemcacheProtocol"]),
         .testTarget(

@@ -1,0 +1,159 @@
+import Foundation
+import Synchronization
+import Testing
+import TestSupport
+
+/// Three memcached nodes and two sidecars sharing them, each with a memcache front door socket.
+final class FrontDoorCluster: @unchecked Sendable {
+    let dir = TempDir("frontdoor")
+    let memcached: [MemcachedServer]
+    let sidecars: [SidecarProcess]
+    var sockets: [String] { sidecars.indices.map { dir.file("mc\($0).sock") } }
+
+    init() throws {
+        let dir = self.dir
+        memcached = try (0..<3).map { _ in try MemcachedServer(dir: dir) }
+        let keyring = try SidecarProcess.makeKeyring(in: dir)
+        let nodes = memcached.map(\.address)
+        sidecars = try (0..<2).map { i in
+            try SidecarProcess(dir: dir, name: "sidecar\(i)", memcached: nodes, keyring: keyring,
+                               extra: ["--memcache-socket", dir.file("mc\(i).sock"), "--poll-timeout-ms", "200",
+                                       "--connect-timeout-ms", "200", "--retry-interval-ms", "500"])
+        }
+    }
+
+    deinit {
+        for s in sidecars { s.process.killNow() }
+        for m in memcached { m.kill() }
+    }
+}
+
+/// Runs a client program to completion (bounded), returning its exit status and output.
+func runClient(_ executable: String, _ arguments: [String], seconds: Double = 120) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus, output)
+}
+
+let examples = FileManager.default.currentDirectoryPath + "/Examples/memcache"
+let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
+let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
+
+@Suite(.serialized) struct FrontDoorTests {
+    @Test(.enabled(if: hasPymemcache, "pymemcache is not installed (make deps installs it)"))
+    func pymemcacheThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let run = try runClient("/usr/bin/env", ["python3", examples + "/pymemcache_checks.py", cluster.sockets[0], cluster.sockets[1]])
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("all checks passed"))
+    }
+
+    /// Two PHP processes, one through each sidecar, each increment one session value N times under
+    /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
+    @Test(.enabled(if: hasPHP, "php-cli and php-memcached are not installed (make deps installs them)"),
+          arguments: ["1", "0"])
+    func phpSessionLocksHoldAcrossHosts(binary: String) throws {
+        let cluster = try FrontDoorCluster()
+        let sid = "sm" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let n = 40
+        let results = runCounters(cluster, sid: sid, n: n, binary: binary)
+        #expect(waitUntil(seconds: 180) { results.all.count == 2 })
+        for run in results.all { #expect(run.status == 0, "\(run.output)") }
+        let final = try runClient("/usr/bin/php", [examples + "/php_session_counter.php", cluster.sockets[1], sid, "read", binary])
+        #expect(final.output.trimmingCharacters(in: .whitespacesAndNewlines) == String(2 * n), "\(final.output)")
+        // Sealed at rest: no plaintext, no app key, no session id in any node's keys or values.
+        for server in cluster.memcached {
+            for key in server.rawKeys() {
+                #expect(!key.contains("memc") && !key.contains(sid))
+                let value = String(decoding: server.rawGet(key) ?? [], as: UTF8.self)
+                #expect(!value.contains("4111111111111111") && !value.contains(sid))
+            }
+        }
+    }
+
+    /// SIGKILL of a memcached node in the middle of the PHP run loses no acknowledged increment;
+    /// nor does SIGSTOP, then SIGCONT, of one.
+    @Test(.enabled(if: hasPHP, "php-cli and php-memcached are not installed"), arguments: ["kill", "freeze"])
+    func aMemcachedNodeKilledOrFrozenMidRunLosesNothing(fault: String) throws {
+        let cluster = try FrontDoorCluster()
+        let sid = "sm" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let n = 60
+        let results = runCounters(cluster, sid: sid, n: n, binary: "1")
+        usleep(500_000)
+        if fault == "kill" {
+            cluster.memcached[0].kill()
+        } else {
+            cluster.memcached[0].freeze()
+            usleep(1_000_000)
+            cluster.memcached[0].resume()
+        }
+        #expect(waitUntil(seconds: 180) { results.all.count == 2 })
+        for run in results.all { #expect(run.status == 0, "\(run.output)") }
+        let final = try runClient("/usr/bin/php", [examples + "/php_session_counter.php", cluster.sockets[0], sid, "read"])
+        #expect(final.output.trimmingCharacters(in: .whitespacesAndNewlines) == String(2 * n), "\(final.output)")
+    }
+
+    /// session_destroy() while a replica is frozen stays destroyed after the replica resumes with its old copy.
+    @Test(.enabled(if: hasPHP, "php-cli and php-memcached are not installed"))
+    func aDestroyWhileAReplicaIsFrozenStaysDestroyed() throws {
+        let cluster = try FrontDoorCluster()
+        let sids = (0..<12).map { _ in "sm" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+        for sid in sids { #expect(try runClient("/usr/bin/php", [examples + "/php_session_counter.php", cluster.sockets[0], sid, "1"]).status == 0) }
+        cluster.memcached[2].freeze()
+        for sid in sids {
+            let run = try runClient("/usr/bin/php", [examples + "/php_session_counter.php", cluster.sockets[0], sid, "destroy"])
+            #expect(run.status == 0, "\(run.output)")
+        }
+        cluster.memcached[2].resume()
+        usleep(700_000)
+        for sid in sids {
+            for socket in cluster.sockets {
+                let read = try runClient("/usr/bin/php", [examples + "/php_session_counter.php", socket, sid, "read"])
+                #expect(read.output.trimmingCharacters(in: .whitespacesAndNewlines) == "none", "\(sid): \(read.output)")
+            }
+        }
+    }
+
+    /// libmemcached's command-line tools, unchanged, in both protocols.
+    @Test func libmemcachedToolsStoreReadAndRemove() throws {
+        let cluster = try FrontDoorCluster()
+        let file = cluster.dir.file("payment.txt")
+        try "order 42 paid\n".write(toFile: file, atomically: true, encoding: .utf8)
+        for binary in [[], ["--binary"]] {
+            #expect(try runClient("/usr/bin/memccp", binary + ["--servers=\(cluster.sockets[0])", file]).status == 0)
+            let cat = try runClient("/usr/bin/memccat", binary + ["--servers=\(cluster.sockets[1])", "payment.txt"])
+            #expect(cat.status == 0 && cat.output.contains("order 42 paid"), "\(cat.output)")
+            #expect(try runClient("/usr/bin/memcrm", binary + ["--servers=\(cluster.sockets[1])", "payment.txt"]).status == 0)
+            #expect(try runClient("/usr/bin/memccat", binary + ["--servers=\(cluster.sockets[0])", "payment.txt"]).status != 0)
+        }
+    }
+}
+
+/// One PHP counter process per sidecar, on threads of their own.
+func runCounters(_ cluster: FrontDoorCluster, sid: String, n: Int, binary: String) -> Collected<(status: Int32, output: String)> {
+    let results = Collected<(status: Int32, output: String)>()
+    for socket in cluster.sockets {
+        Thread {
+            results.append((try? runClient("/usr/bin/php", [examples + "/php_session_counter.php", socket, sid, String(n), binary]))
+                ?? (-1, "did not start"))
+        }.start()
+    }
+    return results
+}
+
+/// Results collected from threads.
+final class Collected<T: Sendable>: Sendable {
+    private let values = Mutex<[T]>([])
+    func append(_ value: T) { values.withLock { $0.append(value) } }
+    var all: [T] { values.withLock { $0 } }
+}
