@@ -53,6 +53,7 @@ public final class SidecarProcess: @unchecked Sendable {
         let path = dir.file("keyring")
         let lines = try keys ?? [Self.generateKey()]
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)  // keys are private
         return path
     }
 
