@@ -133,6 +133,8 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // Interop with the real peer: Debian's serf agent, on loopback.
         .testTarget(name: "MeshInteropTests", dependencies: ["SessionMeshClient", "TestSupport"]),
+        // Hostile input against real sidecars: HTTP edge cases, connection and fd exhaustion, forged gossip.
+        .testTarget(name: "HardeningTests", dependencies: ["Gossip", "TestSupport"]),
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [

@@ -21,16 +21,18 @@ public final class SidecarProcess: @unchecked Sendable {
         return FileManager.default.currentDirectoryPath + "/.build/debug/sessionmesh"
     }
 
-    /// Starts `sessionmesh run` and waits for its "ready" line.
+    /// Starts `sessionmesh run` and waits for its "ready" line. With `launcher` (e.g.
+    /// `["/usr/bin/prlimit", "--nofile=256:256", "--"]`), that command runs the binary.
     public init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
-                binary: String = SidecarProcess.defaultBinary) throws {
+                binary: String = SidecarProcess.defaultBinary, launcher: [String] = []) throws {
         self.name = name
-        self.binary = binary
         socket = dir.file("\(name).sock")
         logPath = dir.file("\(name).log")
-        arguments = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
-                     "--log-level", "notice"] + extra
-        process = try Self.launch(binary, arguments, logPath)
+        let run = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
+                   "--log-level", "notice"] + extra
+        self.binary = launcher.first ?? binary
+        arguments = launcher.isEmpty ? run : Array(launcher.dropFirst()) + [binary] + run
+        process = try Self.launch(self.binary, arguments, logPath)
     }
 
     private static func launch(_ binary: String, _ arguments: [String], _ logPath: String) throws -> ManagedProcess {
