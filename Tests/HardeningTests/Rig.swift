@@ -1,5 +1,10 @@
 import Foundation
+import Testing
 import TestSupport
+
+/// All hardening suites, one at a time: each loads a sidecar (and the machine) on purpose, and
+/// the suites beside them in the test run have timing assertions of their own.
+@Suite(.serialized) enum Hardening {}
 
 /// One memcached and one real sidecar on loopback, for an attack and a check that it still serves.
 final class Rig: @unchecked Sendable {
