@@ -5,13 +5,13 @@
 
 Each attack runs against a fresh `sessionmesh run` (one memcached, loopback only) and prints
 one line: RSS before / peak / after (MiB), the sidecar's CPU (fraction of a core) during the
-attack, and what the attack did. Attacks: idle, slowloris, fd128, pushpull, lzw, ghosts.
+attack, and what the attack did. Attacks: idle, slowloris, fd128, pushpull, pushpull_small, lzw, ghosts.
 Processes started here are stopped by PID.
 """
 import os, socket, struct, subprocess, sys, tempfile, time
 
 BIN = sys.argv[1]
-ATTACKS = sys.argv[2:] or ["idle", "slowloris", "fd128", "pushpull", "lzw", "ghosts"]
+ATTACKS = sys.argv[2:] or ["idle", "slowloris", "fd128", "pushpull", "pushpull_small", "lzw", "ghosts"]
 TMP = tempfile.mkdtemp(prefix="hostile-")
 
 
@@ -149,6 +149,7 @@ def attack_fd128():
         except OSError: s.close()
     c0 = cpu(pid); t0 = time.time()
     peak = hold(side, 5)
+    held_fds = fds(pid)
     strace = ""
     if side.p.poll() is None:
         r = subprocess.run(["timeout", "2", "strace", "-f", "-c", "-e", "trace=accept4", "-p", str(pid)], capture_output=True, text=True)
@@ -158,7 +159,7 @@ def attack_fd128():
     for s in conns: s.close()
     time.sleep(3)
     report("fd128", side, before, peak, used, time.time() - t0 - 3,
-           f"fd limit 128, 368 connections held 5 s ({len(conns)} connected, fds {fds(pid)}{strace})")
+           f"fd limit 128, 368 connections held 5 s ({len(conns)} connected, sidecar fds {held_fds}{strace})")
     side.stop()
 
 
@@ -217,24 +218,36 @@ def compound(parts):
     return bytes([7, len(parts)]) + b"".join(struct.pack(">H", len(p)) for p in parts) + b"".join(parts)
 
 
-def attack_pushpull():
+def attack_pushpull(claim=(19 << 20) + 4096, streams=8, name="pushpull"):
     side = Sidecar(gossip=True); pid = side.p.pid; before = rss(pid); c0 = cpu(pid); t0 = time.time()
-    header = b"\x06" + msgpack({"Join": False, "Nodes": 0, "UserStateLen": 20 << 20})
-    conns, sent_total = [], 0
-    chunk = b"\x55" * 65536
-    for _ in range(8):
-        s = socket.create_connection(("127.0.0.1", side.gossip)); s.settimeout(2); conns.append(s)
-        try:
-            s.sendall(header)
-            for _ in range((19 << 20) // len(chunk)):
-                s.sendall(chunk); sent_total += len(chunk)
+    header = b"\x06" + msgpack({"Join": False, "Nodes": 0, "UserStateLen": claim})
+    conns, sent = [], {}
+    for _ in range(streams):
+        s = socket.create_connection(("127.0.0.1", side.gossip)); s.setblocking(False); conns.append(s); sent[s] = 0
+        try: s.send(header)
         except OSError: pass
-    peak = hold(side, 3)
+    chunk = b"\x55" * 65536
+    peak, closed = before, set()
+    while time.time() - t0 < 8:  # round-robin 19 MiB per stream while sampling RSS
+        for s in conns:
+            if s in closed or sent[s] >= claim - 1: continue
+            chunk = b"\x55" * min(65536, claim - 1 - sent[s])
+            try: sent[s] += s.send(chunk)
+            except BlockingIOError: pass
+            except OSError: closed.add(s)
+        peak = max(peak, rss(pid) or 0)
+        time.sleep(0.005)
+    total = sum(sent.values())
     for s in conns: s.close()
     time.sleep(2)
-    report("pushpull", side, before, peak, cpu(pid) - c0, time.time() - t0,
-           f"8 streams: push/pull header claiming 20 MiB user state, then up to 19 MiB each ({sent_total >> 20} MiB accepted by the socket)")
+    report(name, side, before, peak, cpu(pid) - c0, time.time() - t0,
+           f"{streams} streams at once: push/pull header claiming {claim / (1 << 20):.2f} MiB user state, then all but its last byte, for 8 s "
+           f"({total >> 20} MiB taken by the sidecar, {len(closed)} streams closed by it)")
     side.stop()
+
+
+def attack_pushpull_small():
+    attack_pushpull(claim=1_200_000, streams=32, name="pushpull2")
 
 
 def attack_lzw():
@@ -274,8 +287,9 @@ def attack_ghosts():
     peak = hold(side, 2)
     mesh = side.request(b"GET /v1/mesh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     metrics = side.request(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    members = mesh.count(b'"incarnation"')
     report("ghosts", side, before, peak, cpu(pid) - c0, time.time() - t0,
-           f"5000 alive with 4 KB names and no address/version + 5000 well-formed: {mesh.count(b'\"incarnation\"')} members listed, /metrics {len(metrics) >> 10} KiB")
+           f"5000 alive with 4 KB names and no address/version + 5000 well-formed: {members} members listed, /metrics {len(metrics) >> 10} KiB")
     side.stop()
 
 
