@@ -146,5 +146,22 @@ extension Hardening {
             held.removeAll()
             #expect(rig.storesSessions)
         }
+
+        /// With a keyring, an encrypted frame claiming 19 MiB is refused from its length prefix,
+        /// before any byte is buffered or decrypted.
+        @Test func encryptedFrameClaimsAreBounded() async throws {
+            let rig = try Rig(gossip: true, encrypted: true)
+            let rssBefore = RawPeer.rss(rig.pid)
+            for _ in 0..<8 {
+                guard let fd = connectLoopback(rig.gossipPort) else { Issue.record("connect failed"); continue }
+                let claim = 19 << 20
+                let frame: [UInt8] = [10, UInt8(claim >> 24), UInt8(claim >> 16 & 0xff), UInt8(claim >> 8 & 0xff), UInt8(claim & 0xff)]
+                let (_, closed) = RawPeer.exchange(fd, frame + [UInt8](repeating: 0x55, count: 1 << 20))
+                #expect(closed)
+                close(fd)
+            }
+            #expect(RawPeer.rss(rig.pid) - rssBefore < 8 << 20)
+            #expect(rig.storesSessions)
+        }
     }
 }

@@ -14,7 +14,9 @@ final class Rig: @unchecked Sendable {
     let sidecar: SidecarProcess
     let gossipPort: Int
 
-    init(extra: [String] = [], gossip: Bool = false, launcher: [String] = []) throws {
+    /// `gossip`: gossip on, plaintext (`--gossip-insecure`) unless `encrypted` (the session key
+    /// file doubles as the gossip keyring: the same base64 32-byte key format).
+    init(extra: [String] = [], gossip: Bool = false, encrypted: Bool = false, launcher: [String] = []) throws {
         let dir = self.dir
         memcached = try MemcachedServer(dir: dir)
         keyring = try SidecarProcess.makeKeyring(in: dir)
@@ -22,7 +24,7 @@ final class Rig: @unchecked Sendable {
         var flags = ["--replicas", "1", "--node-name", "target"]
         if gossip {
             flags += ["--gossip-bind", "127.0.0.1:\(gossipPort)", "--app-address", "127.0.0.1:18080"]
-            if !extra.contains("--gossip-keyring") { flags.append("--gossip-insecure") }
+            flags += encrypted ? ["--gossip-keyring", keyring] : ["--gossip-insecure"]
         }
         sidecar = try SidecarProcess(dir: dir, name: "target", memcached: [memcached.address], keyring: keyring,
                                      extra: flags + extra, launcher: launcher)
