@@ -33,7 +33,7 @@ import Testing
         var rng = Rng(state: 0x5EED_F2A3_E001)
         let seeds = [Self.pushPull, Self.userMsg, Self.encrypted, Self.ping]
         var verdicts = [0, 0, 0, 0]
-        for _ in 0..<200_000 {
+        for _ in 0..<100_000 {
             var b = seeds[rng.below(seeds.count)]
             for _ in 0...rng.below(4) {
                 switch rng.below(6) {

@@ -45,7 +45,7 @@ extension Hardening {
         @Test func everyPipelinedRequestIsAnsweredBeforeAHalfClosedConnectionCloses() async throws {
             let rig = try Rig()
             let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-            for round in 0..<3 {
+            for round in 0..<2 {
                 let r = RawPeer.unix(rig.socket, String(repeating: request, count: 1000), halfClose: true, timeout: 10)
                 #expect(r.statuses.count == 1000 && r.statuses.allSatisfy { $0 == 200 }, "round \(round): \(r.statuses.count) answers")
                 #expect(r.closed)
