@@ -317,14 +317,35 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         }
     }
 
+    /// Decompressed bytes inbound streams may still produce in the current second.
+    private let streamDecompressBudget = Mutex<(left: Int, since: ContinuousClock.Instant)>((MeshService.streamDecompressPerSecond, .now))
+    /// 16 MiB a second: a dozen full-size compressed push/pulls, far above what a mesh sends
+    /// (each node starts one push/pull every 30 s).
+    static let streamDecompressPerSecond = 16 << 20
+
     private func handleStream(_ bytes: [UInt8], from: SocketAddress?) async -> [UInt8]? {
         guard let from = from.flatMap(Self.gossipAddress) else { return nil }
+        let maxBytes = transport.config.maxStreamMessageSize
+        let allowance = streamDecompressBudget.withLock { b -> Int in
+            if ContinuousClock.now - b.since >= .seconds(1) { b = (Self.streamDecompressPerSecond, .now) }
+            return min(maxBytes, b.left)
+        }
+        if bytes.first == 9, allowance <= 0 {
+            Counter(label: "sessionmesh_gossip_rejected_total", dimensions: [("reason", "decompress_budget")]).increment()
+            logRejected(reason: "decompress_budget", count: 1)
+            return nil
+        }
         do {
-            guard let (message, _) = try StreamCodec.decode(bytes, maxBytes: transport.config.maxStreamMessageSize) else { return nil }
+            var decompressed = 0
+            defer { if decompressed > 0 { streamDecompressBudget.withLock { $0.left -= decompressed } } }
+            guard let (message, _) = try StreamCodec.decode(bytes, maxBytes: maxBytes, maxDecompressed: allowance,
+                                                            decompressed: &decompressed) else { return nil }
             let (reply, effects) = withNode { $0.receiveStream(message, from: from, now: now()) } ?? (nil, [])
             await execute(effects)
             return reply
         } catch {
+            // A bomb that hit the allowance cost that much work: charge it.
+            if case StreamError.lzw(.outputTooLarge) = error { streamDecompressBudget.withLock { $0.left -= allowance } }
             logger.info("malformed gossip stream dropped", metadata: ["from": "\(from)", "error": "\(error)"])
             return nil
         }
@@ -373,7 +394,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         let what = switch reason {
         case "invalid": "alive messages without a valid address, port or protocol version (or an over-long name or Meta)"
         case "table_full": "alive messages for new members: the member table is full (maxGossipMembers \(settings.gossip.maxMembers))"
-        default: "compressed gossip packets: the decompression budget per packet or per second is spent"
+        default: "compressed gossip packets or streams: the decompression budget per packet or per second is spent"
         }
         logger.warning("gossip input dropped", metadata: ["dropped": "\(count)", "what": "\(what)"])
     }

@@ -163,5 +163,6 @@ extension Hardening {
             #expect(RawPeer.rss(rig.pid) - rssBefore < 8 << 20)
             #expect(rig.storesSessions)
         }
+
     }
 }
