@@ -163,6 +163,5 @@ extension Hardening {
             #expect(RawPeer.rss(rig.pid) - rssBefore < 8 << 20)
             #expect(rig.storesSessions)
         }
-
     }
 }
