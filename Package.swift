@@ -73,6 +73,7 @@ let package = Package(
             dependencies: [
                 "SessionCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -86,6 +87,7 @@ let package = Package(
                 "MemcacheFrontDoor", "NIOLoopExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -161,6 +163,8 @@ let package = Package(
         .testTarget(name: "DashboardTests", dependencies: ["SessionMeshClient", "TestSupport"]),
         // Interop with the real peer: Debian's serf agent, on loopback.
         .testTarget(name: "MeshInteropTests", dependencies: ["SessionMeshClient", "TestSupport"]),
+        // Hostile input against real sidecars: HTTP edge cases, connection and fd exhaustion, forged gossip.
+        .testTarget(name: "HardeningTests", dependencies: ["Gossip", "TestSupport"]),
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [

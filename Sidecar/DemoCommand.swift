@@ -26,11 +26,15 @@ struct DemoCommand: AsyncParsableCommand {
         let memcached = try (0..<3).map { _ in try MemcachedServer(dir: dir) }
         let keyring = dir.file("keyring")
         try SessionKeyring.generateKey().write(toFile: keyring, atomically: true, encoding: .utf8)
+        // Gossip is authenticated and encrypted too (a serf-compatible key of the same form).
+        let gossipKeyring = dir.file("gossip-keyring")
+        try SessionKeyring.generateKey().write(toFile: gossipKeyring, atomically: true, encoding: .utf8)
+        for path in [keyring, gossipKeyring] { try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
         var sidecars = [SidecarProcess]()
         let gossipPorts = (0..<3).map { _ in freeLoopbackPort() }
         for i in 0..<3 {
             var extra = ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200", "--node-name", "host\(i + 1)",
-                         "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--app-address", "127.0.0.1:\(8081 + i)"]
+                         "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--gossip-keyring", gossipKeyring, "--app-address", "127.0.0.1:\(8081 + i)"]
             for (j, port) in gossipPorts.enumerated() where j != i { extra += ["--join", "127.0.0.1:\(port)"] }
             sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: memcached.map(\.address), keyring: keyring,
                                                extra: extra))

@@ -51,6 +51,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Upstream name in the nginx file. Default sessionmesh_apps.") var nginxUpstreamName: String?
     @Option(help: "On SIGTERM, answer 'drain' for this long before closing the API, ms. Default 0.") var drainDelayMs: Int?
     @Option(help: "Loopback HOST:PORT that also serves the API, /ui and /metrics over TCP. Default off.") var adminBind: String?
+    @Flag(help: "Allow gossip without --gossip-keyring: plaintext, and anyone who can reach the gossip port can add members and forge load.") var gossipInsecure = false
+    @Flag(help: "Refuse keyring files that group or others can access (default: warn).") var strictKeyringPermissions = false
+    @Option(help: "Open connections per listener (API socket, admin port); more wait in the backlog. Default 1024.") var maxConnections: Int?
+    @Option(help: "Close an HTTP connection idle this long, ms. Default 60000.") var httpIdleTimeoutMs: Int?
+    @Option(help: "A request header must arrive within this long of its first byte, ms. Default 10000.") var httpHeaderTimeoutMs: Int?
+    @Option(help: "Most gossip members kept; bounds the member table and push/pull size. Default 1024.") var maxGossipMembers: Int?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -94,6 +100,12 @@ struct RunCommand: AsyncParsableCommand {
         if let v = nginxUpstreamName { settings.nginxUpstreamName = v }
         if let v = drainDelayMs { settings.drainDelayMs = v }
         if let v = adminBind { settings.adminBind = v }
+        if gossipInsecure { settings.gossipInsecure = true }
+        if strictKeyringPermissions { settings.strictKeyringPermissions = true }
+        if let v = maxConnections { settings.maxConnections = v }
+        if let v = httpIdleTimeoutMs { settings.httpIdleTimeoutMs = v }
+        if let v = httpHeaderTimeoutMs { settings.httpHeaderTimeoutMs = v }
+        if let v = maxGossipMembers { settings.maxGossipMembers = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

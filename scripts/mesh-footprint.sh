@@ -14,11 +14,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 MC=$(free_port)
 memcached -u "$(id -un)" -l 127.0.0.1 -p "$MC" -U 0 -m 64 & PIDS+=($!)
 "$BIN" keygen > "$DIR/keyring"
+"$BIN" keygen > "$DIR/gossip-keyring"
+chmod 600 "$DIR/keyring" "$DIR/gossip-keyring"
 SEED=""
 for i in $(seq 1 $N); do
   GP=$(free_port)
   args=(run --socket "$DIR/s$i.sock" --memcached "127.0.0.1:$MC" --replicas 1 --keyring "$DIR/keyring"
-        --node-name "side$i" --gossip-bind "127.0.0.1:$GP" --log-level warning)
+        --node-name "side$i" --gossip-bind "127.0.0.1:$GP"
+        --gossip-keyring "$DIR/gossip-keyring" --log-level warning)
   [ -n "$SEED" ] && args+=(--join "$SEED")
   "$BIN" "${args[@]}" 2>"$DIR/s$i.log" & PIDS+=($!)
   [ -z "$SEED" ] && SEED="127.0.0.1:$GP"

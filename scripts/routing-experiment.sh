@@ -71,6 +71,8 @@ PIDS+=($!)
 wait_for 10 memcached "$PY" -c "import socket; socket.create_connection(('127.0.0.1',$MC_PORT),1)"
 
 "$BIN" keygen >"$DIR/keyring"
+"$BIN" keygen >"$DIR/gossip-keyring"
+chmod 600 "$DIR/keyring" "$DIR/gossip-keyring"
 
 # sidecars in one mesh, each advertising its backend
 GOSSIP=() APP=()
@@ -78,7 +80,7 @@ for i in 1 2 3; do GOSSIP+=("$(free_port)"); APP+=("$(free_port)"); done
 for i in 0 1 2; do
   n=$((i + 1))
   args=(run --socket "$DIR/s$n.sock" --memcached "127.0.0.1:$MC_PORT" --keyring "$DIR/keyring" --replicas 1
-        --log-level notice --node-name "host$n" --gossip-bind "127.0.0.1:${GOSSIP[$i]}"
+        --log-level notice --node-name "host$n" --gossip-bind "127.0.0.1:${GOSSIP[$i]}" --gossip-keyring "$DIR/gossip-keyring"
         --app-address "127.0.0.1:${APP[$i]}")
   [ "$i" -gt 0 ] && args+=(--join "127.0.0.1:${GOSSIP[0]}")
   "$BIN" "${args[@]}" >"$DIR/sidecar$n.log" 2>&1 &

@@ -33,6 +33,19 @@ public struct GossipConfig: Sendable {
     public var sendSerfJoinIntent = true
     /// Load-report dissemination (a SessionMesh user message, see `LoadDigest`); nil disables it.
     public var load: LoadGossipConfig? = LoadGossipConfig()
+    /// Most members (any state, self included) kept; `alive` for a new name beyond it is dropped
+    /// and counted (`GossipStats.membersRejectedFull`). Bounds memory and per-member state.
+    public var maxMembers = 1024
+    /// Longest node name accepted, bytes.
+    public var maxNameBytes = 255
+    /// Longest Meta accepted, bytes (memberlist `MetaMaxSize`).
+    public var maxMetaBytes = 512
+    /// Decompressed bytes one datagram may produce in total, over all its `compressMsg` parts.
+    /// A sender compresses at most one UDP buffer (1400 bytes) of messages per packet.
+    public var maxDecompressedPerPacket = 64 * 1024
+    /// Decompressed bytes all datagrams may produce per second; past it, compressed packets are
+    /// dropped (and counted) until the budget refills. Bounds LZW CPU (about 4 ms per MiB).
+    public var maxDecompressedPerSecond = 2 * 1024 * 1024
 
     public init() {}
 

@@ -87,4 +87,11 @@ public struct GossipStats: Sendable, Equatable {
     public var streamBytesSent = 0
     public var refutations = 0
     public var pushPullRejected = 0
+    /// `alive` messages dropped for a missing or invalid address, port or protocol version,
+    /// an over-long name or Meta.
+    public var membersRejectedInvalid = 0
+    /// `alive` messages for new names dropped because the member table is full.
+    public var membersRejectedFull = 0
+    /// Compressed parts not decompressed because the per-packet or per-second budget was spent.
+    public var decompressBudgetExceeded = 0
 }

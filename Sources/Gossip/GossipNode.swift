@@ -40,6 +40,9 @@ public struct GossipNode: Sendable {
     public private(set) var hasLeft = false
     public private(set) var stats = GossipStats()
     var out: [GossipEffect] = []
+    /// Decompression budget (bytes) left in the current one-second window, and its start.
+    var decompressBudget = 0
+    var decompressWindowStart: Int64?
 
     struct ProbeState: Sendable {
         var target: String
@@ -192,8 +195,18 @@ public struct GossipNode: Sendable {
     public mutating func receivePacket(_ bytes: [UInt8], from: GossipAddress, now: Int64) -> [GossipEffect] {
         stats.packetsReceived += 1
         stats.bytesReceived += bytes.count
-        let decoded = PacketCodec.decode(bytes)
+        if let start = decompressWindowStart, now >= start, now - start < GossipConfig.second {
+            // same window
+        } else {
+            decompressWindowStart = now
+            decompressBudget = config.maxDecompressedPerSecond
+        }
+        var budget = min(config.maxDecompressedPerPacket, decompressBudget)
+        let before = budget
+        let decoded = PacketCodec.decode(bytes, decompressBudget: &budget)
+        decompressBudget -= before - budget
         stats.packetErrors += decoded.errors.count
+        stats.decompressBudgetExceeded += decoded.errors.filter { $0 == .decompressBudgetExceeded }.count
         for m in decoded.messages { handle(m, from: from, now: now) }
         return drain()
     }
@@ -693,9 +706,32 @@ public struct GossipNode: Sendable {
         memberQueue.queue(GossipMessage.alive(a).encoded(), key: name)
     }
 
+    /// Whether an `alive` names a member that can be talked to: a name and Meta within bounds,
+    /// an IPv4 or IPv6 address that is not all zeros, a port, and a full protocol version vector
+    /// whose current protocol lies in its own range. A forged `alive` without these (which a
+    /// stock serf agent would refuse to join next to: "protocol version (0) is incompatible")
+    /// is dropped.
+    func isValidAlive(_ a: AliveMessage) -> Bool {
+        guard !a.node.isEmpty, a.node.utf8.count <= config.maxNameBytes else { return false }
+        guard (a.meta?.count ?? 0) <= config.maxMetaBytes else { return false }
+        guard let ip = a.addr, ip.count == 4 || ip.count == 16, ip.contains(where: { $0 != 0 }), a.port != 0 else { return false }
+        guard let v = a.vsn, v.count >= 6 else { return false }
+        let vector = VersionVector(v)
+        guard vector.pMin >= 1, vector.pMin <= vector.pMax, (vector.pMin...vector.pMax).contains(vector.pCur) else { return false }
+        return vector.dMin <= vector.dMax
+    }
+
     mutating func aliveNode(_ a: AliveMessage, now: Int64, bootstrap: Bool) {
         if hasLeft && a.node == name { return }
         if a.node.isEmpty { return }
+        if !bootstrap && !isValidAlive(a) {
+            stats.membersRejectedInvalid += 1
+            return
+        }
+        if memberMap[a.node] == nil && a.node != name && memberMap.count >= config.maxMembers {
+            stats.membersRejectedFull += 1
+            return
+        }
         let vsnBytes = a.vsn ?? []
         if vsnBytes.count >= 3 {
             if vsnBytes[0] == 0 || vsnBytes[1] == 0 || vsnBytes[0] > vsnBytes[1] { return }

@@ -57,6 +57,8 @@ public enum PacketError: Error, Sendable, Equatable {
     case tooDeep
     case msgpack(MsgPackError)
     case lzw(LZW.Error)
+    /// A compressed part was not decompressed: the caller's byte budget was spent.
+    case decompressBudgetExceeded
 }
 
 public struct DecodedPacket: Sendable, Equatable {
@@ -73,7 +75,7 @@ public enum PacketCodec {
     public static let udpBufferSize = 1400
     /// Receivers read up to this many bytes.
     public static let maxPacketSize = 65_536
-    static let maxDecompressed = 1 << 20
+    public static let maxDecompressed = 1 << 20
     static let maxNesting = 4
 
     // MARK: decode
@@ -81,6 +83,14 @@ public enum PacketCodec {
     /// Decodes a received UDP packet (after decryption): CRC, compression and compound
     /// framing are unwrapped; every valid message is returned, bad parts are reported.
     public static func decode(_ packet: [UInt8], limits: MsgPackLimits = .default) -> DecodedPacket {
+        var budget = maxDecompressed
+        return decode(packet, limits: limits, decompressBudget: &budget)
+    }
+
+    /// As ``decode(_:limits:)``, with at most `decompressBudget` decompressed bytes in total over
+    /// every compressed part (nested ones included); what is used is subtracted. A part that
+    /// would exceed it is dropped with ``PacketError/decompressBudgetExceeded``.
+    public static func decode(_ packet: [UInt8], limits: MsgPackLimits = .default, decompressBudget: inout Int) -> DecodedPacket {
         var out = DecodedPacket()
         guard let first = packet.first else {
             out.errors.append(.empty)
@@ -101,11 +111,11 @@ public enum PacketCodec {
             out.hadCRC = true
             buf = packet[5...]
         }
-        handle(Array(buf), depth: 0, limits: limits, into: &out)
+        handle(Array(buf), depth: 0, limits: limits, budget: &decompressBudget, into: &out)
         return out
     }
 
-    static func handle(_ buf: [UInt8], depth: Int, limits: MsgPackLimits, into out: inout DecodedPacket) {
+    static func handle(_ buf: [UInt8], depth: Int, limits: MsgPackLimits, budget: inout Int, into out: inout DecodedPacket) {
         guard depth < maxNesting else { out.errors.append(.tooDeep); return }
         guard let t = buf.first else { out.errors.append(.empty); return }
         switch t {
@@ -122,14 +132,19 @@ public enum PacketCodec {
                     out.errors.append(.truncatedCompound)
                     return
                 }
-                handle(Array(buf[offset..<(offset + len)]), depth: depth + 1, limits: limits, into: &out)
+                handle(Array(buf[offset..<(offset + len)]), depth: depth + 1, limits: limits, budget: &budget, into: &out)
                 offset += len
             }
         case MessageType.compress.rawValue:
+            guard budget > 0 else { out.errors.append(.decompressBudgetExceeded); return }
             do {
-                let inner = try decompressBody(buf, limits: limits)
+                let inner = try decompressBody(buf, limits: limits, maxOutput: min(budget, maxDecompressed))
+                budget -= inner.count
                 out.wasCompressed = true
-                handle(inner, depth: depth + 1, limits: limits, into: &out)
+                handle(inner, depth: depth + 1, limits: limits, budget: &budget, into: &out)
+            } catch .lzw(.outputTooLarge) where budget < maxDecompressed {
+                budget = 0
+                out.errors.append(.decompressBudgetExceeded)
             } catch {
                 out.errors.append(error)
             }
@@ -143,12 +158,12 @@ public enum PacketCodec {
     }
 
     /// Decodes `[9][msgpack compress{Algo, Buf}]` and returns the decompressed bytes.
-    public static func decompressBody(_ buf: [UInt8], limits: MsgPackLimits = .default) throws(PacketError) -> [UInt8] {
+    public static func decompressBody(_ buf: [UInt8], limits: MsgPackLimits = .default, maxOutput: Int = maxDecompressed) throws(PacketError) -> [UInt8] {
         var r = MsgPackReader(buf, offset: 1, limits: limits)
         let c: CompressMessage
         do { c = try CompressMessage.decode(&r) } catch { throw .msgpack(error) }
         guard c.algo == 0 else { throw .badCompressAlgo(c.algo) }
-        do { return try LZW.decompress(c.buf ?? [], maxOutput: maxDecompressed) } catch { throw .lzw(error) }
+        do { return try LZW.decompress(c.buf ?? [], maxOutput: maxOutput) } catch { throw .lzw(error) }
     }
 
     /// Decodes one plain message `[type][body]`.

@@ -27,9 +27,18 @@ public enum StreamCodec {
     public static let maxPushPullNodes = 65_536
 
     /// Returns the decoded message and the bytes consumed, or nil if more bytes are needed.
-    public static func decode(_ bytes: [UInt8], limits: MsgPackLimits = .default) throws(StreamError) -> (StreamMessage, Int)? {
+    /// `maxBytes` bounds the message and, for `compressMsg`, its decompressed size.
+    public static func decode(_ bytes: [UInt8], limits: MsgPackLimits = .default, maxBytes: Int = maxStreamBytes) throws(StreamError) -> (StreamMessage, Int)? {
+        var decompressed = 0
+        return try decode(bytes, limits: limits, maxBytes: maxBytes, maxDecompressed: maxBytes, decompressed: &decompressed)
+    }
+
+    /// As ``decode(_:limits:maxBytes:)``; a `compressMsg` may expand to at most `maxDecompressed`
+    /// bytes, and `decompressed` is set to how many it did (0 if not compressed).
+    public static func decode(_ bytes: [UInt8], limits: MsgPackLimits = .default, maxBytes: Int, maxDecompressed: Int,
+                              decompressed: inout Int) throws(StreamError) -> (StreamMessage, Int)? {
         guard let t = bytes.first else { return nil }
-        if bytes.count > maxStreamBytes { throw .tooLarge }
+        if bytes.count > maxBytes { throw .tooLarge }
         if t == MessageType.encrypt.rawValue { throw .encrypted }
         if t == MessageType.compress.rawValue {
             var r = MsgPackReader(bytes, offset: 1, limits: limits)
@@ -40,7 +49,8 @@ public enum StreamCodec {
             }
             guard c.algo == 0 else { throw .badCompressAlgo(c.algo) }
             let inner: [UInt8]
-            do { inner = try LZW.decompress(c.buf ?? [], maxOutput: maxStreamBytes) } catch { throw .lzw(error) }
+            do { inner = try LZW.decompress(c.buf ?? [], maxOutput: min(maxBytes, maxDecompressed)) } catch { throw .lzw(error) }
+            decompressed = inner.count
             guard let (m, _) = try decodePlain(inner, limits: limits, complete: true) else {
                 throw .msgpack(.truncated)
             }

@@ -204,11 +204,15 @@ public final class GossipTransport: Service, Sendable {
                         try await server.executeThenClose { inbound in
                             for try await connection in inbound {
                                 guard shared.acquireStreamSlot() else {
-                                    shared.stats.withLock { $0.tcpRejectedLimit += 1 }
-                                    shared.logger.warning(
-                                        "too many concurrent gossip streams, closing",
-                                        metadata: ["peer": "\(connection.channel.remoteAddress.map { "\($0)" } ?? "?")"]
-                                    )
+                                    let rejected = shared.stats.withLock { $0.tcpRejectedLimit += 1; return $0.tcpRejectedLimit }
+                                    // Rate-limited: a flood of connections must not flood the log.
+                                    if rejected <= 10 || rejected % 1000 == 0 {
+                                        shared.logger.warning(
+                                            "gossip stream limit reached (maxConcurrentStreams), closing new streams",
+                                            metadata: ["peer": "\(connection.channel.remoteAddress.map { "\($0)" } ?? "?")",
+                                                       "limit": "\(shared.config.maxConcurrentStreams)", "rejected_total": "\(rejected)"]
+                                        )
+                                    }
                                     connection.channel.close(promise: nil)
                                     continue
                                 }
@@ -337,7 +341,9 @@ public final class GossipTransport: Service, Sendable {
                 return try await connection.executeThenClose { inbound in
                     try await connection.channel.writeAndFlush(ByteBuffer(bytes: wire))
                     guard expectReply else { return [] }
-                    let frame = try await shared.readMessage(inbound)
+                    var reserved = 0
+                    defer { shared.releaseBuffer(reserved) }
+                    let frame = try await shared.readMessage(inbound, reserved: &reserved)
                     return try shared.openStream(frame)
                 }
             }
@@ -384,6 +390,8 @@ final class GossipTransportShared: Sendable {
     let streamHandler: Mutex<GossipStreamHandler?>
     let stats = Mutex(GossipTransportStats())
     private let activeStreams = Mutex(0)
+    /// Read-buffer bytes held by all streams now (bounded by `maxTotalStreamBufferBytes`).
+    let bufferedStreamBytes = Mutex(0)
 
     init(
         config: GossipTransportConfig,
@@ -505,13 +513,42 @@ final class GossipTransportShared: Sendable {
         return frame
     }
 
+    /// Takes `bytes` more from the shared stream-buffer budget, or returns false.
+    func reserveBuffer(_ bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        return bufferedStreamBytes.withLock { total in
+            guard total + bytes <= config.maxTotalStreamBufferBytes else { return false }
+            total += bytes
+            return true
+        }
+    }
+
+    func releaseBuffer(_ bytes: Int) {
+        guard bytes > 0 else { return }
+        bufferedStreamBytes.withLock { $0 -= bytes }
+    }
+
     /// Reads one complete framed message (encrypted frame or plaintext per `config.framer`),
-    /// enforcing `maxStreamMessageSize`.
-    func readMessage(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws -> [UInt8] {
+    /// enforcing `maxStreamMessageSize` and the shared buffer budget: `reserved` is what this
+    /// stream holds of it; the caller releases it (``releaseBuffer(_:)``) when done with the bytes.
+    func readMessage(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>, reserved: inout Int) async throws -> [UInt8] {
         let maxSize = config.maxStreamMessageSize
         var buffer = ByteBuffer()
         var minimum = 1
         for try await var chunk in inbound {
+            // Count what the buffer will hold (its capacity grows by doubling), plus the copy
+            // handed on below, before taking the bytes.
+            let after = buffer.readableBytes + chunk.readableBytes
+            var grown = 1
+            while grown < after { grown <<= 1 }
+            let needed = Swift.max(buffer.capacity, grown) + after
+            if needed > reserved {
+                guard reserveBuffer(needed - reserved) else {
+                    stats.withLock { $0.tcpRejectedBufferFull += 1 }
+                    throw GossipTransportError.streamBuffersFull(limit: config.maxTotalStreamBufferBytes)
+                }
+                reserved = needed
+            }
             buffer.writeBuffer(&chunk)
             guard buffer.readableBytes >= minimum else {
                 continue
@@ -557,8 +594,10 @@ final class GossipTransportShared: Sendable {
             ) { () async throws -> Void in
                 try await connection.executeThenClose { inbound in
                     let message: [UInt8]
+                    var reserved = 0
+                    defer { self.releaseBuffer(reserved) }
                     do {
-                        message = try self.openStream(try await self.readMessage(inbound))
+                        message = try self.openStream(try await self.readMessage(inbound, reserved: &reserved))
                     } catch let error as GossipTransportError {
                         self.countStreamRejection(error)
                         self.logger.warning(
@@ -596,7 +635,7 @@ final class GossipTransportShared: Sendable {
         stats.withLock { stats in
             switch error {
             case .messageTooLarge: stats.tcpRejectedOversize += 1
-            case .connectionClosed: break
+            case .connectionClosed, .streamBuffersFull: break
             default: stats.tcpRejectedInvalid += 1
             }
         }

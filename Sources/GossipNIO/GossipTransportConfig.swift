@@ -35,6 +35,10 @@ public struct GossipTransportConfig: Sendable {
     public var streamTimeout: Duration
     /// Largest stream message accepted, on the wire (memberlist `maxPushStateBytes` = 20 MiB).
     public var maxStreamMessageSize: Int
+    /// Bytes all streams (inbound and replies to our own) may hold in their read buffers at once.
+    /// A stream that would take the total past it is dropped, so N streams that each claim a
+    /// large message cannot hold N × `maxStreamMessageSize` before they are authenticated.
+    public var maxTotalStreamBufferBytes: Int
     /// Delimits plaintext stream messages. Encrypted streams are length-prefixed and always
     /// framed by ``EncryptedStreamFramer``.
     public var framer: any StreamFramer
@@ -55,6 +59,7 @@ public struct GossipTransportConfig: Sendable {
         maxConcurrentStreams: Int = 128,
         streamTimeout: Duration = .seconds(10),
         maxStreamMessageSize: Int = 20 * 1024 * 1024,
+        maxTotalStreamBufferBytes: Int = 4 * 1024 * 1024,
         framer: (any StreamFramer)? = nil,
         requireEncryptedStreams: Bool = true,
         sendErrorResponses: Bool = true
@@ -70,6 +75,7 @@ public struct GossipTransportConfig: Sendable {
         self.maxConcurrentStreams = max(1, maxConcurrentStreams)
         self.streamTimeout = streamTimeout
         self.maxStreamMessageSize = maxStreamMessageSize
+        self.maxTotalStreamBufferBytes = maxTotalStreamBufferBytes
         self.framer = framer ?? MemberlistStreamFramer(maxMessageSize: maxStreamMessageSize)
         self.requireEncryptedStreams = requireEncryptedStreams
         self.sendErrorResponses = sendErrorResponses
@@ -113,6 +119,8 @@ public struct GossipTransportStats: Sendable, Equatable {
     public var tcpRejectedLimit = 0
     /// Streams (inbound or replies) rejected for exceeding `maxStreamMessageSize`.
     public var tcpRejectedOversize = 0
+    /// Streams dropped because all streams together already buffered `maxTotalStreamBufferBytes`.
+    public var tcpRejectedBufferFull = 0
     /// Streams rejected as malformed, undecryptable or of the wrong encryption mode.
     public var tcpRejectedInvalid = 0
     /// Streams that hit `streamTimeout` (inbound) or the exchange timeout (outbound).
@@ -132,6 +140,8 @@ public enum GossipTransportError: Error, Equatable, Sendable {
     /// The peer closed the stream before a whole message arrived.
     case connectionClosed(receivedBytes: Int)
     case messageTooLarge(Int)
+    /// All streams together hold `maxTotalStreamBufferBytes`; this one would need more.
+    case streamBuffersFull(limit: Int)
     case invalidMessage(String)
     /// One side encrypted and the other did not.
     case encryptionMismatch(String)

@@ -21,16 +21,18 @@ public final class SidecarProcess: @unchecked Sendable {
         return FileManager.default.currentDirectoryPath + "/.build/debug/sessionmesh"
     }
 
-    /// Starts `sessionmesh run` and waits for its "ready" line.
+    /// Starts `sessionmesh run` and waits for its "ready" line. With `launcher` (e.g.
+    /// `["/usr/bin/prlimit", "--nofile=256:256", "--"]`), that command runs the binary.
     public init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
-                binary: String = SidecarProcess.defaultBinary) throws {
+                binary: String = SidecarProcess.defaultBinary, launcher: [String] = []) throws {
         self.name = name
-        self.binary = binary
         socket = dir.file("\(name).sock")
         logPath = dir.file("\(name).log")
-        arguments = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
-                     "--log-level", "notice"] + extra
-        process = try Self.launch(binary, arguments, logPath)
+        let run = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
+                   "--log-level", "notice"] + extra
+        self.binary = launcher.first ?? binary
+        arguments = launcher.isEmpty ? run : Array(launcher.dropFirst()) + [binary] + run
+        process = try Self.launch(self.binary, arguments, logPath)
     }
 
     private static func launch(_ binary: String, _ arguments: [String], _ logPath: String) throws -> ManagedProcess {
@@ -53,6 +55,7 @@ public final class SidecarProcess: @unchecked Sendable {
         let path = dir.file("keyring")
         let lines = try keys ?? [Self.generateKey()]
         try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)  // keys are private
         return path
     }
 

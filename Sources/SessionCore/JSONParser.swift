@@ -8,16 +8,19 @@
 /// - Numbers follow the JSON grammar exactly. One without fraction and exponent that fits `Int64`
 ///   is `.int`; any other is `.double` and must be finite (`1e999` is rejected, `1e-999` is `0.0`).
 ///   So `1.0` and `1e3` are `.double` (JSONDecoder made them `.int`).
-/// - Duplicate object keys: the last one wins (as in ECMAScript `JSON.parse`; JSONDecoder kept
-///   the first). Keys are Swift `String`s, so canonically equivalent keys (NFC vs NFD) collide too.
+/// - Duplicate object keys are rejected (`badRequest`, 400): RFC 8259 leaves their meaning open
+///   and parsers disagree (ECMAScript keeps the last, JSONDecoder the first), so a body that two
+///   readers could see differently is refused. Keys are Swift `String`s, so canonically
+///   equivalent keys (NFC vs NFD) count as duplicates too.
 /// - Nesting deeper than `maxDepth` arrays/objects is rejected, which bounds the recursion.
 ///
-/// Every failure is `SessionError.badRequest("body is not valid JSON")`.
+/// Every failure is `SessionError.badRequest("body is not valid JSON")` (a duplicate key has its own message).
 struct JSONParser {
     /// Deepest accepted nesting of arrays and objects (the top-level container is depth 1).
     static let maxDepth = 512
 
     static var invalid: SessionError { .badRequest("body is not valid JSON") }
+    static var duplicateKey: SessionError { .badRequest("body has a duplicate object key") }
 
     private let input: UnsafeBufferPointer<UInt8>
     private var index = 0
@@ -131,7 +134,9 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 var members = [String: JSONValue](minimumCapacity: pendingMembers.count - base)
-                for (key, member) in pendingMembers[base...] { members[key] = member }  // a duplicate key: the last one wins
+                for (key, member) in pendingMembers[base...] where members.updateValue(member, forKey: key) != nil {
+                    throw Self.duplicateKey
+                }
                 pendingMembers.removeLast(pendingMembers.count - base)
                 return .object(members)
             default: throw Self.invalid

@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import SessionCore
 
 /// The one error shape of the API: `{"error":{"code","message"}}` with a precise status.
@@ -77,6 +78,21 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     public init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // Decided from the head alone, before any body byte is read; the connection is closed
+        // after the answer, so an unread body cannot be taken for the next request.
+        if let coding = request.headers[.transferEncoding],
+           coding.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }) != ["chunked"] {
+            throw APIError(.notImplemented, "unsupported_transfer_encoding",
+                           "Transfer-Encoding '\(coding)' is not supported (only chunked)", headers: [.connection: "close"])
+        }
+        if let text = request.headers[.contentLength] {
+            guard let length = Int(text.trimmingCharacters(in: .whitespaces)), length >= 0 else {
+                throw APIError(.badRequest, "bad_request", "Content-Length must be a number", headers: [.connection: "close"])
+            }
+            if length > maxBodyBytes {
+                throw APIError(.contentTooLarge, "payload_too_large", "body exceeds \(maxBodyBytes) bytes", headers: [.connection: "close"])
+            }
+        }
         do {
             return try await next(request, context)
         } catch let error as APIError {
@@ -89,7 +105,12 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as IdempotencyError {
             throw APIError(error)
         } catch is NIOTooManyBytesError {
-            throw APIError(.payloadTooLarge(limit: maxBodyBytes))
+            var error = APIError(.payloadTooLarge(limit: maxBodyBytes))
+            error.headers[.connection] = "close"
+            throw error
+        } catch let error as HTTPParserError {
+            // A truncated body or a bad chunk: the client's fault, and the stream cannot go on.
+            throw APIError(.badRequest, "bad_request", "malformed request body (\(error))", headers: [.connection: "close"])
         } catch let error as HTTPResponseError {
             let code = error.status == .notFound ? "no_route" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_error"
             throw APIError(error.status, code, error.status.reasonPhrase)

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// HAProxy agent-check responder: every TCP connection gets one line, e.g. `up 150%`, `drain`
 /// or `down#store unavailable`, and is closed (HAProxy 2.6 parses `up N%`, ignores `weight:N%`).
@@ -11,19 +12,38 @@ public final class AgentCheckServer: Service, Sendable {
     private let response: @Sendable () -> String
     private let logger: Logger
 
-    public init(host: String, port: Int, logger: Logger, response: @escaping @Sendable () -> String) {
+    private let maxConnections: Int
+
+    public init(host: String, port: Int, logger: Logger, maxConnections: Int = 32, response: @escaping @Sendable () -> String) {
         self.host = host
         self.port = port
+        self.maxConnections = max(1, maxConnections)
         self.response = response
         self.logger = logger
     }
 
     public func run() async throws {
         let response = self.response
+        let open = Mutex(0)
+        let cap = maxConnections, logger = self.logger
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { child in
-                child.eventLoop.makeCompletedFuture {
+                // One line and close: a connection is short-lived unless the peer never reads.
+                // Beyond the cap, new ones are closed at once (rate-limited log line).
+                let admitted = open.withLock { n -> Bool in
+                    guard n < cap else { return false }
+                    n += 1
+                    return true
+                }
+                guard admitted else {
+                    logAgentCapReached(logger: logger, cap: cap)
+                    return child.close()
+                }
+                child.closeFuture.whenComplete { _ in open.withLock { $0 -= 1 } }
+                // A peer that neither reads nor closes is dropped after 5 s.
+                child.eventLoop.scheduleTask(in: .seconds(5)) { child.close(promise: nil) }
+                return child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.addHandler(AgentReplyHandler(reply: response))
                 }
             }
@@ -49,4 +69,15 @@ private final class AgentReplyHandler: ChannelInboundHandler, Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {}  // agent-send text is ignored
+}
+
+private let agentCapLogged = Mutex<ContinuousClock.Instant?>(nil)
+
+private func logAgentCapReached(logger: Logger, cap: Int) {
+    let log = agentCapLogged.withLock { last -> Bool in
+        if let l = last, ContinuousClock.now - l < .seconds(10) { return false }
+        last = .now
+        return true
+    }
+    if log { logger.warning("connection limit reached: closing new agent-check connections", metadata: ["maxConnections": "\(cap)"]) }
 }

@@ -17,9 +17,15 @@ import NIOLoopExecutor
 struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
+    /// Header timeout, keep-alive and close rules, Host check (`HTTPConnectionGuards`); nil: none.
+    var guards: HTTPGuardSettings? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger)
+        guard let guards else { return base.setup(channel: channel, logger: logger) }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try guards.install(on: channel)
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {
@@ -31,7 +37,9 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with each connection's requests handled on its own event loop.
-    static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
-        .init { responder in EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration)) }
+    static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil) -> HTTPServerBuilder {
+        .init { responder in
+            EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), guards: guards)
+        }
     }
 }

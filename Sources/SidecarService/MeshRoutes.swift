@@ -5,6 +5,7 @@ import NIOCore
 import Routing
 import SessionCore
 import SidecarAPI
+import Synchronization
 
 /// The mesh calls of brief §3 and §6:
 ///
@@ -105,7 +106,7 @@ public enum MeshAPI {
                            headers: [.retryAfter: "1"])
         }
         Counter(label: "sessionmesh_routing_picks_total",
-                dimensions: [("policy", decision.policy), ("peer", decision.node), ("reason", decision.reason)]).increment()
+                dimensions: [("policy", decision.policy), ("peer", routingPeerLabels.label(decision.node)), ("reason", decision.reason)]).increment()
         return decision
     }
 
@@ -175,5 +176,26 @@ public enum MeshAPI {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         let data = try encoder.encode(value)
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Bounds the `peer` label of the routing metrics: the first `limit` peer names get their own
+/// series, later ones share `other` (names come from gossip; a label per forged name would grow
+/// the metrics without bound).
+let routingPeerLabels = PeerLabels(limit: 256)
+
+final class PeerLabels: Sendable {
+    private let seen = Mutex(Set<String>())
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func label(_ peer: String) -> String {
+        seen.withLock { names in
+            if names.contains(peer) { return peer }
+            guard names.count < limit else { return "other" }
+            names.insert(peer)
+            return peer
+        }
     }
 }

@@ -30,6 +30,8 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         /// Reports older than this are dropped from the view.
         public var loadExpiry: Duration = .seconds(10)
         public var gossip: GossipConfig = .lan
+        /// Inbound gossip streams served at once (more are closed on accept).
+        public var maxStreams = 64
 
         public init(name: String, bindHost: String, bindPort: Int, advertise: (host: String, port: Int)? = nil,
                     seeds: [(host: String, port: Int)], keyring: GossipKeyring?, tags: [String: String]) {
@@ -88,7 +90,24 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         config.host = settings.bindHost
         config.port = settings.bindPort
         config.keyring = settings.keyring
+        config.maxConcurrentStreams = settings.maxStreams
+        config.maxStreamMessageSize = Self.maxStreamMessageSize(maxMembers: settings.gossip.maxMembers)
+        config.maxTotalStreamBufferBytes = Self.maxTotalStreamBufferBytes(maxMembers: settings.gossip.maxMembers)
         transport = GossipTransport(config: config, logger: logger)
+    }
+
+    /// The largest push/pull a mesh of `maxMembers` needs: a member's state is at most ~850 bytes
+    /// (name ≤ 255, Meta ≤ 512, address, versions, incarnation, field names), so 1 KiB each,
+    /// plus 256 KiB for serf's user state (Lamport times per member, recent events and queries).
+    /// 1024 members: 1.25 MiB (memberlist allows 20 MiB).
+    static func maxStreamMessageSize(maxMembers: Int) -> Int {
+        256 * 1024 + max(1, maxMembers) * 1024
+    }
+
+    /// Read buffers of all gossip streams together: room for about three full-size push/pulls at
+    /// once (a 10-node mesh's push/pull is ~5 KB), and never less than 4 MiB.
+    static func maxTotalStreamBufferBytes(maxMembers: Int) -> Int {
+        max(4 * 1024 * 1024, 3 * maxStreamMessageSize(maxMembers: maxMembers))
     }
 
     // MARK: MeshDirectory
@@ -288,7 +307,9 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         }
         do {
             let reply = try await transport.exchange(to: address, bytes: request.bytes, timeout: .nanoseconds(request.timeout))
-            guard let (message, _) = try StreamCodec.decode(reply) else { throw MeshError("truncated stream reply") }
+            guard let (message, _) = try StreamCodec.decode(reply, maxBytes: transport.config.maxStreamMessageSize) else {
+                throw MeshError("truncated stream reply")
+            }
             await execute(withNode { $0.receiveStreamReply(id: request.id, message, now: now()) } ?? [])
         } catch {
             logger.debug("gossip stream failed", metadata: ["to": "\(request.to)", "error": "\(error)"])
@@ -296,14 +317,35 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         }
     }
 
+    /// Decompressed bytes inbound streams may still produce in the current second.
+    private let streamDecompressBudget = Mutex<(left: Int, since: ContinuousClock.Instant)>((MeshService.streamDecompressPerSecond, .now))
+    /// 16 MiB a second: a dozen full-size compressed push/pulls, far above what a mesh sends
+    /// (each node starts one push/pull every 30 s).
+    static let streamDecompressPerSecond = 16 << 20
+
     private func handleStream(_ bytes: [UInt8], from: SocketAddress?) async -> [UInt8]? {
         guard let from = from.flatMap(Self.gossipAddress) else { return nil }
+        let maxBytes = transport.config.maxStreamMessageSize
+        let allowance = streamDecompressBudget.withLock { b -> Int in
+            if ContinuousClock.now - b.since >= .seconds(1) { b = (Self.streamDecompressPerSecond, .now) }
+            return min(maxBytes, b.left)
+        }
+        if bytes.first == 9, allowance <= 0 {
+            Counter(label: "sessionmesh_gossip_rejected_total", dimensions: [("reason", "decompress_budget")]).increment()
+            logRejected(reason: "decompress_budget", count: 1)
+            return nil
+        }
         do {
-            guard let (message, _) = try StreamCodec.decode(bytes) else { return nil }
+            var decompressed = 0
+            defer { if decompressed > 0 { streamDecompressBudget.withLock { $0.left -= decompressed } } }
+            guard let (message, _) = try StreamCodec.decode(bytes, maxBytes: maxBytes, maxDecompressed: allowance,
+                                                            decompressed: &decompressed) else { return nil }
             let (reply, effects) = withNode { $0.receiveStream(message, from: from, now: now()) } ?? (nil, [])
             await execute(effects)
             return reply
         } catch {
+            // A bomb that hit the allowance cost that much work: charge it.
+            if case StreamError.lzw(.outputTooLarge) = error { streamDecompressBudget.withLock { $0.left -= allowance } }
             logger.info("malformed gossip stream dropped", metadata: ["from": "\(from)", "error": "\(error)"])
             return nil
         }
@@ -318,6 +360,13 @@ public final class MeshService: Service, MeshDirectory, Sendable {
                       ("packet_errors", stats.packetErrors - last.packetErrors), ("refutations", stats.refutations - last.refutations)]
         for (name, delta) in deltas where delta > 0 { traffic[name]?.increment(by: delta) }
         suspicionsNow.record(suspected)
+        let rejected = [("invalid", stats.membersRejectedInvalid - last.membersRejectedInvalid),
+                        ("table_full", stats.membersRejectedFull - last.membersRejectedFull),
+                        ("decompress_budget", stats.decompressBudgetExceeded - last.decompressBudgetExceeded)]
+        for (reason, delta) in rejected where delta > 0 {
+            Counter(label: "sessionmesh_gossip_rejected_total", dimensions: [("reason", reason)]).increment(by: delta)
+            logRejected(reason: reason, count: delta)
+        }
     }
 
     private let malformedLogged = Mutex<(count: Int, since: ContinuousClock.Instant)>((0, .now))
@@ -330,6 +379,24 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             return s.count <= 10
         }
         if allowed { logger.warning("malformed gossip packet dropped", metadata: ["from": "\(from)", "bytes": "\(size)"]) }
+    }
+
+    private let rejectedLogged = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// At most one line per 10 s: what gossip input was dropped and why.
+    private func logRejected(reason: String, count: Int) {
+        let allowed = rejectedLogged.withLock { last -> Bool in
+            if let l = last, ContinuousClock.now - l < .seconds(10) { return false }
+            last = .now
+            return true
+        }
+        guard allowed else { return }
+        let what = switch reason {
+        case "invalid": "alive messages without a valid address, port or protocol version (or an over-long name or Meta)"
+        case "table_full": "alive messages for new members: the member table is full (maxGossipMembers \(settings.gossip.maxMembers))"
+        default: "compressed gossip packets or streams: the decompression budget per packet or per second is spent"
+        }
+        logger.warning("gossip input dropped", metadata: ["dropped": "\(count)", "what": "\(what)"])
     }
 
     private func updateMemberGauges() {

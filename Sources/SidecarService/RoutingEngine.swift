@@ -139,10 +139,15 @@ public final class RoutingEngine: Sendable {
         snapshot().table
     }
 
-    /// Members that take part in routing: alive or suspect.
-    static func isRoutable(_ status: MeshMember.Status) -> Bool {
-        status == .alive || status == .suspect
+    /// Members that take part in routing: SessionMesh sidecars (tag `role` = `sessionmesh`; this
+    /// node is one by definition) that are alive or suspect. A plain serf agent, or any other
+    /// member of a shared serf mesh, is never routed to.
+    static func isRoutable(_ member: MeshMember) -> Bool {
+        (member.status == .alive || member.status == .suspect) && (member.isLocal || member.tags["role"] == sidecarRole)
     }
+
+    /// The `role` tag every sidecar advertises.
+    public static let sidecarRole = "sessionmesh"
 
     /// The load report a member contributes to the shared view. A member without a load gets a
     /// report-less entry: no signals and a timestamp of −∞, which the weight function treats as
@@ -167,7 +172,7 @@ public final class RoutingEngine: Sendable {
 
     /// The weight table of these members at `now` (pure).
     public static func table(members: [MeshMember], now: Double, weights: WeightFunction = WeightFunction()) -> WeightTable {
-        let view = MeshView(now: now, reports: members.filter { isRoutable($0.status) }.map(report(for:)))
+        let view = MeshView(now: now, reports: members.filter { isRoutable($0) }.map(report(for:)))
         return weights.table(for: view)
     }
 
@@ -185,7 +190,7 @@ public final class RoutingEngine: Sendable {
         let (members, table, t) = snapshot()
         var suspects = Set<String>()
         var routers = 0
-        for m in members where Self.isRoutable(m.status) {
+        for m in members where Self.isRoutable(m) {
             routers += 1
             if m.status == .suspect { suspects.insert(m.name) }
         }
@@ -263,7 +268,7 @@ public final class RoutingEngine: Sendable {
                 name: m.name, address: m.address, status: m.status, incarnation: m.incarnation, tags: m.tags,
                 isLocal: m.isLocal, appAddress: m.appAddress, load: m.load, loadAge: m.loadAge.map(Self.finite),
                 weight: 0, responseTimeMs: nil, sessions: nil, utilization: nil, state: "excluded")
-            if Self.isRoutable(m.status), let e = byNode[m.name] {
+            if Self.isRoutable(m), let e = byNode[m.name] {
                 out.weight = Self.finite(e.weight)
                 if m.load == nil {
                     out.state = "unreported"

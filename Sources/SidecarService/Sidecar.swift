@@ -1,6 +1,7 @@
 import Foundation
 import GossipNIO
 import Hummingbird
+import HummingbirdCore
 import Logging
 import MemcacheFrontDoor
 import MemcacheProtocol
@@ -28,6 +29,15 @@ public enum Sidecar {
         // and one read thread serve the most sessions, and each thread costs idle memory
         // (README, Performance).
         NIOSingletons.groupLoopCountSuggestion = config.eventLoopThreads
+        let limits = ListenerLimits(config: config, fdLimit: FileDescriptorLimit.raiseSoftLimit())
+        logger.info("file descriptors", metadata: [
+            "limit": "\(limits.fdLimit)", "reserve": "\(limits.reserve)", "api_connections": "\(limits.api)",
+            "admin_connections": "\(limits.admin)", "agent_connections": "\(limits.agent)", "gossip_streams": "\(limits.gossip)",
+        ])
+        try checkKeyringPermissions(config.keyring!, strict: config.strictKeyringPermissions, logger: logger)
+        if let path = config.gossipKeyring {
+            try checkKeyringPermissions(path, strict: config.strictKeyringPermissions, logger: logger)
+        }
         let keyring: SessionKeyring
         do {
             let text = try String(contentsOfFile: config.keyring!, encoding: .utf8)
@@ -51,7 +61,7 @@ public enum Sidecar {
         let activity = SessionActivity()
         let drain = DrainSignal(delay: .milliseconds(config.drainDelayMs))
         let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining })
-        let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger)
+        let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger, maxStreams: limits.gossip)
 
         let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
         let router = Router()
@@ -79,10 +89,14 @@ public enum Sidecar {
         umask(0o177)
         let socketPath = config.socket, mode = config.socketModeValue!
         let responder = router.buildResponder()
+        let http = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(config.httpIdleTimeoutMs)))
+        let headerTimeout = TimeAmount.milliseconds(Int64(config.httpHeaderTimeoutMs))
         let app = Application(
             responder: responder,
-            server: .eventLoopPinnedHTTP1(),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh"),
+            server: .eventLoopPinnedHTTP1(configuration: http,
+                                          guards: HTTPGuardSettings(maxConnections: limits.api, headerTimeout: headerTimeout)),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh",
+                                 availableConnectionsDelegate: ConnectionCap(max: limits.api, listener: "api", logger: logger)),
             onServerRunning: { _ in
                 if !SocketFile.setMode(socketPath, mode) {
                     logger.error("could not set socket mode", metadata: ["socket": "\(socketPath)"])
@@ -99,7 +113,7 @@ public enum Sidecar {
         if let mesh { services.append(.init(service: mesh)) }
         // The agent keeps answering (`drain`) until the API has drained.
         if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
-            services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, response: {
+            services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, maxConnections: limits.agent, response: {
                 engine.agentCheckLine(storeAvailable: store.hasWriteQuorum, draining: drain.isDraining)
             })))
         }
@@ -113,9 +127,14 @@ public enum Sidecar {
             services.append(.init(service: frontDoor))
         }
         if let admin = config.adminBind.flatMap(SidecarConfig.hostPort) {
+            // Only loopback Host names: a page in a browser on this host that rebinds its own
+            // name to 127.0.0.1 sends its name as Host and is refused (421).
+            let guards = HTTPGuardSettings(maxConnections: limits.admin, headerTimeout: headerTimeout,
+                                           allowedHosts: { HTTPGuardSettings.isLoopbackHost($0) })
             services.append(.init(service: Application(
-                responder: responder, server: .eventLoopPinnedHTTP1(),
-                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh"),
+                responder: responder, server: .eventLoopPinnedHTTP1(configuration: http, guards: guards),
+                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh",
+                                     availableConnectionsDelegate: ConnectionCap(max: limits.admin, listener: "admin", logger: logger)),
                 logger: logger)))
         }
         services.append(.init(service: drain))
@@ -159,7 +178,7 @@ public enum Sidecar {
     }
 
     /// The gossip mesh when `gossipBind` is set; otherwise a view of this node alone.
-    static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger) throws -> (any MeshDirectory, MeshService?) {
+    static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger, maxStreams: Int = 64) throws -> (any MeshDirectory, MeshService?) {
         var tags = ["role": "sessionmesh"]
         if let app = config.appAddress { tags["app"] = app }
         guard let bind = config.gossipBind.flatMap(SidecarConfig.hostPort) else {
@@ -170,12 +189,56 @@ public enum Sidecar {
             do { keyring = try GossipKeyring.load(file: path) } catch {
                 throw ConfigError("gossip keyring \(path): \(error)")
             }
+        } else {
+            let cost = "gossip runs WITHOUT a keyring (--gossip-insecure): packets are plaintext and unauthenticated; "
+                + "anyone who can reach the gossip port can read the membership and loads, add or remove members "
+                + "and skew routing. Use --gossip-keyring outside a trusted network."
+            logger.warning("\(cost)", metadata: ["bind": "\(bind.host):\(bind.port)"])
         }
-        let settings = MeshService.Settings(
+        var settings = MeshService.Settings(
             name: config.resolvedNodeName, bindHost: bind.host, bindPort: bind.port,
             advertise: config.gossipAdvertise.flatMap(SidecarConfig.hostPort),
             seeds: config.join.compactMap(SidecarConfig.hostPort), keyring: keyring, tags: tags)
+        settings.gossip.maxMembers = config.maxGossipMembers
+        settings.maxStreams = maxStreams
         let mesh = MeshService(settings: settings, logger: logger, load: { monitor.latest })
         return (mesh, mesh)
     }
+}
+
+/// Connection caps per listener, within the fd limit less the reserve.
+struct ListenerLimits {
+    let fdLimit: Int
+    let reserve: Int
+    let api: Int
+    let admin: Int
+    let agent: Int
+    let gossip: Int
+
+    init(config: SidecarConfig, fdLimit: Int) {
+        self.fdLimit = fdLimit
+        reserve = FileDescriptorLimit.reserve(limit: fdLimit, storeThreads: config.storeThreads + config.readThreads,
+                                              memcachedNodes: config.memcached.count)
+        var budget = max(4, fdLimit - reserve)
+        // Small fixed shares first: HAProxy's agent checks, gossip streams, the admin port.
+        agent = config.agentCheckBind == nil ? 0 : min(32, max(1, budget / 8))
+        budget -= agent
+        gossip = config.gossipBind == nil ? 0 : min(64, max(1, budget / 8))
+        budget -= gossip
+        admin = config.adminBind == nil ? 0 : min(config.maxConnections, 64, max(1, budget / 8))
+        budget -= admin
+        api = max(1, min(config.maxConnections, budget))
+    }
+}
+
+/// Keyring files must be private to their owner, as OpenSSH requires of private keys: a file
+/// that group or others may access is refused with `strict`, else reported.
+func checkKeyringPermissions(_ path: String, strict: Bool, logger: Logger) throws {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return }  // reading it reports the problem
+    let mode = info.st_mode & 0o777
+    guard mode & 0o077 != 0 else { return }
+    let text = "keyring \(path) has mode \(String(mode, radix: 8)): group or others can access it; chmod 600 it"
+    if strict { throw ConfigError(text + " (refused: --strict-keyring-permissions)") }
+    logger.warning("\(text) (--strict-keyring-permissions refuses such files)")
 }

@@ -75,6 +75,20 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var drainDelayMs: Int = 0
     /// Loopback `host:port` serving the same API, `/ui` and `/metrics` over TCP; unset = off.
     public var adminBind: String?
+    /// Run gossip without a keyring (plaintext, unauthenticated). Without it, gossipBind with no
+    /// gossipKeyring is refused.
+    public var gossipInsecure: Bool = false
+    /// Refuse keyring files that group or others may read or write (default: a warning).
+    public var strictKeyringPermissions: Bool = false
+    /// Open connections per listener (API socket, admin port); at the cap, new connections wait
+    /// in the listen backlog. Also bounded by the fd limit less a reserve (see README).
+    public var maxConnections: Int = 1024
+    /// An HTTP connection with no request activity for this long is closed, ms.
+    public var httpIdleTimeoutMs: Int = 60_000
+    /// A request's header must be complete this long after its first byte, ms (slowloris).
+    public var httpHeaderTimeoutMs: Int = 10_000
+    /// Most gossip members kept (any state); bounds the member table and push/pull size.
+    public var maxGossipMembers: Int = 1024
 
     public init() {}
 
@@ -82,7 +96,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
              retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, memcacheSocket, memcacheListen, memcacheListenAny, memcacheMaxValueBytes, idempotencyRetention, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
-             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
+             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind,
+             gossipInsecure, strictKeyringPermissions, maxConnections, httpIdleTimeoutMs, httpHeaderTimeoutMs, maxGossipMembers
     }
 
     public init(from decoder: any Decoder) throws {
@@ -122,6 +137,12 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         nginxUpstreamName = try c.decodeIfPresent(String.self, forKey: .nginxUpstreamName) ?? d.nginxUpstreamName
         drainDelayMs = try c.decodeIfPresent(Int.self, forKey: .drainDelayMs) ?? d.drainDelayMs
         adminBind = try c.decodeIfPresent(String.self, forKey: .adminBind)
+        gossipInsecure = try c.decodeIfPresent(Bool.self, forKey: .gossipInsecure) ?? d.gossipInsecure
+        strictKeyringPermissions = try c.decodeIfPresent(Bool.self, forKey: .strictKeyringPermissions) ?? d.strictKeyringPermissions
+        maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
+        httpIdleTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .httpIdleTimeoutMs) ?? d.httpIdleTimeoutMs
+        httpHeaderTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .httpHeaderTimeoutMs) ?? d.httpHeaderTimeoutMs
+        maxGossipMembers = try c.decodeIfPresent(Int.self, forKey: .maxGossipMembers) ?? d.maxGossipMembers
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -160,6 +181,14 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
             guard let v = Int(text) else { throw .init("SESSIONMESH_ variable for \(key.rawValue) must be an integer, got '\(text)'") }
             return v
         }
+        func bool(_ key: CodingKeys) throws(ConfigError) -> Bool? {
+            guard let text = value(key) else { return nil }
+            switch text.lowercased() {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw .init("SESSIONMESH_ variable for \(key.rawValue) must be true or false, got '\(text)'")
+            }
+        }
         if let v = value(.socket) { socket = v }
         if let v = value(.socketMode) { socketMode = v }
         if let v = value(.memcached) { memcached = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
@@ -194,6 +223,12 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = value(.nginxUpstreamName) { nginxUpstreamName = v }
         if let v = try int(.drainDelayMs) { drainDelayMs = v }
         if let v = value(.adminBind) { adminBind = v }
+        if let v = try bool(.gossipInsecure) { gossipInsecure = v }
+        if let v = try bool(.strictKeyringPermissions) { strictKeyringPermissions = v }
+        if let v = try int(.maxConnections) { maxConnections = v }
+        if let v = try int(.httpIdleTimeoutMs) { httpIdleTimeoutMs = v }
+        if let v = try int(.httpHeaderTimeoutMs) { httpHeaderTimeoutMs = v }
+        if let v = try int(.maxGossipMembers) { maxGossipMembers = v }
     }
 
     /// `host:port` split, for the gossip, agent and app addresses.
@@ -256,6 +291,13 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         }
         for seed in join where Self.hostPort(seed) == nil { return "join address must be HOST:PORT, got '\(seed)'" }
         if !join.isEmpty && gossipBind == nil { return "join needs gossipBind (--gossip-bind HOST:PORT)" }
+        if gossipBind != nil && gossipKeyring == nil && !gossipInsecure {
+            return "gossip without a keyring: pass --gossip-keyring PATH (create one with `sessionmesh keygen`), "
+                + "or --gossip-insecure to accept unauthenticated plaintext gossip"
+        }
+        if maxConnections < 1 || maxConnections > 1_000_000 { return "maxConnections must be between 1 and 1000000" }
+        if httpIdleTimeoutMs < 100 || httpHeaderTimeoutMs < 100 { return "httpIdleTimeoutMs and httpHeaderTimeoutMs must be at least 100" }
+        if maxGossipMembers < 2 || maxGossipMembers > 65_536 { return "maxGossipMembers must be between 2 and 65536" }
         if let name = nodeName, name.isEmpty || name.utf8.count > 128 { return "nodeName must be 1 to 128 bytes" }
         if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
         if eventLoopThreads < 1 || eventLoopThreads > 64 { return "eventLoopThreads must be between 1 and 64" }

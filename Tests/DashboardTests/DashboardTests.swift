@@ -17,7 +17,7 @@ final class MeshTrio: @unchecked Sendable {
         let keyring = try SidecarProcess.makeKeyring(in: dir)
         let ports = (0..<3).map { _ in freeLoopbackPort() }
         for i in 0..<3 {
-            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(ports[i])",
+            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(ports[i])", "--gossip-keyring", keyring,
                          "--app-address", "127.0.0.1:\(9001 + i)"]
             if i > 0 { extra += ["--join", "127.0.0.1:\(ports[0])"] } else { extra += ["--admin-bind", "127.0.0.1:\(adminPort)"] }
             sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address], keyring: keyring, extra: extra))

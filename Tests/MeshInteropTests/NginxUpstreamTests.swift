@@ -11,7 +11,9 @@ import TestSupport
         let upstream = dir.file("sessionmesh-upstream.conf")
         let first = try MeshSidecar(dir: dir, name: "host1", memcached: memcached, keyring: keyring,
                                     extraFlags: ["--nginx-upstream-file", upstream])
-        _ = try MeshSidecar(dir: dir, name: "host2", memcached: memcached, keyring: keyring, join: ["127.0.0.1:\(first.gossipPort)"])
+        // Kept in a variable: a discarded MeshSidecar is deinitialized at once, which kills host2,
+        // and then host1 lists it only if its join won the race with that kill.
+        let second = try MeshSidecar(dir: dir, name: "host2", memcached: memcached, keyring: keyring, join: ["127.0.0.1:\(first.gossipPort)"])
         // Bounded generously: on a loaded 2-core CI machine the join and first render can take seconds.
         #expect(waitUntil(seconds: 30) {
             ((try? String(contentsOfFile: upstream, encoding: .utf8)) ?? "").components(separatedBy: "server ").count == 3
@@ -31,5 +33,6 @@ import TestSupport
                                        logPath: dir.file("nginx-t.log"))
         nginx.process.waitUntilExit()
         #expect(nginx.process.terminationStatus == 0, "\(nginx.log)")
+        withExtendedLifetime(second) {}
     }
 }

@@ -13,7 +13,8 @@ final class MeshSidecar: @unchecked Sendable {
         gossipPort = freeLoopbackPort()
         var extra = ["--replicas", "1", "--node-name", name, "--gossip-bind", "127.0.0.1:\(gossipPort)", "--app-address", "127.0.0.1:18080"]
         for seed in join { extra += ["--join", seed] }
-        if let gossipKeyring { extra += ["--gossip-keyring", gossipKeyring] }
+        // A stock serf agent without a keyring joins only a plaintext mesh.
+        extra += gossipKeyring.map { ["--gossip-keyring", $0] } ?? ["--gossip-insecure"]
         extra += extraFlags
         sidecar = try SidecarProcess(dir: dir, name: name, memcached: [memcached.address], keyring: keyring, extra: extra)
         client = SessionMeshClient(socketPath: sidecar.socket)

@@ -45,7 +45,7 @@ import Glibc
         let agentPorts = (0..<3).map { _ in freeLoopbackPort() }
         var sidecars: [SidecarProcess] = []
         for i in 0..<3 {
-            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(gossip[i])",
+            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(gossip[i])", "--gossip-keyring", keyring,
                          "--app-address", "127.0.0.1:\(appPorts[i])", "--agent-check-bind", "127.0.0.1:\(agentPorts[i])",
                          "--drain-delay-ms", "3000"]
             if i > 0 { extra += ["--join", "127.0.0.1:\(gossip[0])"] }

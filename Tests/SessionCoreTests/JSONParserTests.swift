@@ -54,9 +54,6 @@ import Testing
          #"{"a":[1,{"b":null}],"c":{"d":[true,false,[]],"e":{}}}"#),
         (#"{"z":1,"a":2,"m":{"y":[],"b":""}}"#, .object(["z": .int(1), "a": .int(2), "m": .object(["y": .array([]), "b": .string("")])]),
          #"{"a":2,"m":{"b":"","y":[]},"z":1}"#),
-        // Duplicate keys: the last one wins (JSONDecoder kept the first).
-        (#"{"a":1,"a":2}"#, .object(["a": .int(2)]), #"{"a":2}"#),
-        (#"{"\u00e9":1,"é":2}"#, .object(["é": .int(2)]), #"{"é":2}"#),
     ])
     func roundTrip(_ input: String, _ expected: JSONValue, _ serialization: String) throws {
         let value = try Self.parse(input)
@@ -395,5 +392,22 @@ extension JSONValue: Codable {
         case .array(let a): try c.encode(a)
         case .object(let o): try c.encode(o)
         }
+    }
+}
+
+/// Duplicate object keys are a 400 at any depth (parsers disagree on which one wins).
+@Suite struct JSONDuplicateKeyTests {
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#,
+        #"{"\u00e9":1,"é":2}"#,
+        #"{"data":{"paid":true,"paid":false}}"#,
+        #"[{"x":1},{"y":2,"y":2}]"#,
+    ])
+    func rejected(_ input: String) {
+        #expect(throws: SessionError.badRequest("body has a duplicate object key")) { try JSONValue.parse(Array(input.utf8)) }
+    }
+
+    @Test func sameKeyInSiblingObjectsIsFine() throws {
+        #expect(try JSONValue.parse(Array(#"[{"a":1},{"a":2}]"#.utf8)) == .array([.object(["a": .int(1)]), .object(["a": .int(2)])]))
     }
 }

@@ -35,4 +35,37 @@ import TestSupport
         c.idleTimeout = 100_000
         #expect(c.validate() == "idleTimeout must not exceed absoluteTimeout")
     }
+
+    /// Issue 17's settings: file keys, environment variables, validation; gossip needs a keyring
+    /// unless insecure is explicit.
+    @Test func hardeningSettings() throws {
+        let dir = TempDir("config")
+        try #"{"keyring": "/k", "replicas": 1, "gossipBind": "127.0.0.1:7946", "maxConnections": 10, "httpIdleTimeoutMs": 5000, "httpHeaderTimeoutMs": 2000, "maxGossipMembers": 32, "strictKeyringPermissions": true}"#
+            .write(toFile: dir.file("h.json"), atomically: true, encoding: .utf8)
+        var c = try SidecarConfig.load(file: dir.file("h.json"))
+        #expect(c.maxConnections == 10 && c.httpIdleTimeoutMs == 5000 && c.httpHeaderTimeoutMs == 2000 && c.maxGossipMembers == 32)
+        #expect(c.strictKeyringPermissions && !c.gossipInsecure)
+        #expect(c.validate()?.hasPrefix("gossip without a keyring") == true)
+        try c.applyEnvironment(["SESSIONMESH_GOSSIP_INSECURE": "true", "SESSIONMESH_MAX_CONNECTIONS": "20"])
+        #expect(c.gossipInsecure && c.maxConnections == 20 && c.validate() == nil)
+        c.gossipInsecure = false
+        c.gossipKeyring = "/gk"
+        #expect(c.validate() == nil)
+        #expect(throws: ConfigError.self) { try c.applyEnvironment(["SESSIONMESH_GOSSIP_INSECURE": "maybe"]) }
+        c.maxGossipMembers = 1
+        #expect(c.validate() == "maxGossipMembers must be between 2 and 65536")
+    }
+
+    /// Connection caps stay within the fd limit less the reserve.
+    @Test func listenerLimitsKeepAReserve() {
+        var c = SidecarConfig()
+        c.gossipBind = "127.0.0.1:7946"
+        c.agentCheckBind = "127.0.0.1:7947"
+        c.adminBind = "127.0.0.1:7948"
+        let small = ListenerLimits(config: c, fdLimit: 256)
+        #expect(small.reserve >= 64)
+        #expect(small.api + small.admin + small.agent + small.gossip + small.reserve <= 256)
+        let large = ListenerLimits(config: c, fdLimit: 1_048_576)
+        #expect(large.api == c.maxConnections && large.gossip == 64 && large.agent == 32 && large.admin == 64)
+    }
 }
