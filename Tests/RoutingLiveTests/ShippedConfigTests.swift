@@ -89,7 +89,7 @@ import Glibc
                     ("host\(i + 1):8080", "127.0.0.1:\(appPorts[i])"), ("agent-port 7947", "agent-port \(agentPorts[i])"),
                 ])
             }
-            let weights = { () -> [Int] in
+            let weights: @Sendable () -> [Int] = {
                 guard let csv = Self.httpGet(port: statsPort, path: "/;csv") else { return [] }
                 return (1...3).compactMap { HAProxyStats.row(inCSV: csv, backend: "hosts", server: "host\($0)")?["weight"].flatMap { Int($0) } }
             }

@@ -1,5 +1,7 @@
 import Foundation
 import Routing
+import SessionCore
+import SidecarAPI
 import Testing
 @testable import SidecarService
 
@@ -56,21 +58,26 @@ import Testing
     @Test func onlyRealMemberChangesAreSignificant() {
         var log = MemberChangeLog()
         let tags = ["role": "sessionmesh", "app": "127.0.0.1:8080", "load": "if=0 lat=0.0ms s=0 cpu=1% err=0%"]
-        #expect(log.record(name: "a", status: "alive", address: "127.0.0.1:7946", tags: tags))  // new
         var refreshed = tags
         refreshed["load"] = "if=3 lat=1.2ms s=4 cpu=9% err=0%"
-        // The periodic Meta refresh: only the load summary changed.
-        #expect(!log.record(name: "a", status: "alive", address: "127.0.0.1:7946", tags: refreshed))
-        #expect(!log.record(name: "a", status: "alive", address: "127.0.0.1:7946", tags: refreshed))
-        #expect(log.record(name: "a", status: "suspect", address: "127.0.0.1:7946", tags: refreshed))
-        #expect(log.record(name: "a", status: "alive", address: "127.0.0.1:7946", tags: refreshed))
-        #expect(log.record(name: "a", status: "alive", address: "127.0.0.2:7946", tags: refreshed))
         var moved = refreshed
         moved["app"] = "127.0.0.1:9090"
-        #expect(log.record(name: "a", status: "alive", address: "127.0.0.2:7946", tags: moved))
-        #expect(log.record(name: "b", status: "alive", address: "127.0.0.3:7946", tags: nil))
-        // Gone members are forgotten: a return is a change.
-        #expect(log.record(name: "a", status: "left", address: "127.0.0.2:7946", tags: moved, gone: true))
-        #expect(log.record(name: "a", status: "alive", address: "127.0.0.2:7946", tags: moved))
+        let steps: [(String, String, String, [String: String]?, Bool, Bool)] = [
+            ("a", "alive", "127.0.0.1:7946", tags, false, true),  // new
+            ("a", "alive", "127.0.0.1:7946", refreshed, false, false),  // the periodic Meta refresh: only `load` changed
+            ("a", "alive", "127.0.0.1:7946", refreshed, false, false),
+            ("a", "suspect", "127.0.0.1:7946", refreshed, false, true),
+            ("a", "alive", "127.0.0.1:7946", refreshed, false, true),
+            ("a", "alive", "127.0.0.2:7946", refreshed, false, true),  // address
+            ("a", "alive", "127.0.0.2:7946", moved, false, true),  // a tag that matters
+            ("b", "alive", "127.0.0.3:7946", nil, false, true),
+            ("a", "left", "127.0.0.2:7946", moved, true, true),  // gone: forgotten
+            ("a", "alive", "127.0.0.2:7946", moved, false, true),  // so its return is a change
+        ]
+        var got: [Bool] = []
+        for (name, status, address, tags, gone, _) in steps {
+            got.append(log.record(name: name, status: status, address: address, tags: tags, gone: gone))
+        }
+        #expect(got == steps.map(\.5))
     }
 }
