@@ -250,6 +250,17 @@ import Glibc
         }
         let text = String(decoding: reply, as: UTF8.self)
         guard let end = text.range(of: "\r\n\r\n") else { return nil }
-        return String(text[end.upperBound...])
+        let body = String(text[end.upperBound...])
+        // HAProxy's stats page is chunked even for an HTTP/1.0 request.
+        guard text[..<end.lowerBound].lowercased().contains("transfer-encoding: chunked") else { return body }
+        var out = ""
+        var rest = Substring(body)
+        while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
+            let start = rest.utf8.index(lineEnd.upperBound, offsetBy: 0)
+            guard let stop = rest.utf8.index(start, offsetBy: size, limitedBy: rest.utf8.endIndex) else { return nil }
+            out += String(Substring(rest.utf8[start..<stop]))
+            rest = rest[stop...].dropFirst(2)
+        }
+        return out
     }
 }
