@@ -5,7 +5,7 @@ export SWIFT
 APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench docker-check clean
+.PHONY: deps build release test demo bench routing-experiment docker-check clean
 
 # Installs what the build and tests need when it is missing (Debian/Ubuntu).
 deps:
@@ -35,6 +35,11 @@ demo: build
 # Session path: direct libmemcached vs nutcracker vs the sidecar, 3 interleaved rounds.
 bench: deps
 	scripts/bench-sessions.sh --rounds 3 --duration 10
+
+# HAProxy in front of backends of capacity 4:2:1 with their sidecars, open-loop Poisson load at
+# 85%: roundrobin, leastconn and both with the mesh agent, 3 interleaved rounds (about 5 min).
+routing-experiment: release
+	SESSIONMESH_BIN="$$(scripts/build-release.sh --show-bin-path)/sessionmesh" scripts/routing-experiment.sh
 
 # Checks docker/ and deploy/ without a container engine (installs docker-compose and hadolint if missing).
 docker-check:

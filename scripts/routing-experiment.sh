@@ -1,28 +1,37 @@
 #!/usr/bin/env bash
-# Loopback routing experiment (real processes, not the simulator).
+# End-to-end routing experiment: HAProxy in front of three backends of capacity 4:2:1, each with
+# its own sidecar, under open-loop Poisson load. Real processes on loopback, not the simulator.
 #
-# Starts memcached, three sidecars in one gossip mesh and three backends of unequal capacity
-# (Examples/backend/slow_backend.py: 4, 2 and 1 workers with the same fixed service time, so
-# capacity 4:2:1), each backend pushing its own load to its sidecar every 200 ms. Then an
-# open-loop load generator (Examples/backend/load_client.py route) at ~85 % of the total
-# capacity asks a sidecar `GET /v1/route?policy=P` per request (the three sidecars take turns:
-# each is a router) and sends the request to the returned app address. Policies round-robin,
-# least-connections and mesh (all three asked of the sidecars) are interleaved over ROUNDS rounds,
-# with client-least-conn as a reference that asks no sidecar (the generator's own exact
-# outstanding count per backend, as a single proxy's leastconn). Prints p50/p90/p99 per policy
-# and the mesh/round-robin and mesh/least-connections ratios.
+# Starts memcached, three sidecars in one gossip mesh (each with an agent-check responder) and
+# three backends (Examples/backend/slow_backend.py: 4, 2 and 1 workers with the same fixed
+# service time, so capacity 4:2:1), each pushing its own load and utilization to its sidecar
+# every 200 ms (POST /v1/load). One HAProxy (Debian's 2.6) carries four frontends, one per
+# configuration, all in front of the same three backends:
 #
-#   scripts/routing-experiment.sh                       # .build/debug/sessionmesh
-#   SESSIONMESH_BIN=.build/release/sessionmesh ROUNDS=5 scripts/routing-experiment.sh
+#   roundrobin          balance roundrobin, weight 100 each
+#   leastconn           balance leastconn, weight 100 each
+#   roundrobin+agent    balance roundrobin, weight 100, agent-check on the host's sidecar
+#   leastconn+agent     balance leastconn, weight 100, agent-check on the host's sidecar
+#
+# The server lines of the agent configurations are those of docker/haproxy.cfg (`weight 100
+# agent-check agent-port P agent-inter 1s`). The load generator (Examples/backend/load_client.py
+# open) sends Poisson arrivals at LOAD × total capacity to one frontend at a time, every round
+# running each configuration once (rotated order), and prints p50/p90/p99, errors and the share
+# per backend per configuration, then the p99 ratios of the agent configurations to the others.
+#
+#   make routing-experiment                             # release build (scripts/build-release.sh)
+#   SESSIONMESH_BIN=.build/debug/sessionmesh ROUNDS=5 scripts/routing-experiment.sh
 #
 # Settings (environment): SERVICE_MS (50), WORKERS ("4 2 1"), LOAD (0.85), ROUNDS (3),
-# ROUND_SECONDS (10), POLICIES (round-robin,least-connections,mesh,client-least-conn), WARMUP_SECONDS (35: the weight blackout is 10 s and slow start 30 s,
-# with no flag to shorten them), PAUSE (3). Everything listens on 127.0.0.1; every process
-# started here is stopped by its PID on exit. Bounded: about WARMUP + 4·ROUNDS·(ROUND+PAUSE) s.
+# ROUND_SECONDS (10), WARMUP_SECONDS (35: the sidecars' slow start lasts 30 s), PAUSE (3),
+# AGENT_INTER (1s), CONFIGS (all four, comma-separated). Everything listens on 127.0.0.1; every
+# process started here is stopped by its PID on exit. Bounded: each run waits at most 35 s for
+# its stragglers, so about WARMUP + ROUNDS·4·(ROUND + PAUSE + the time queues take to drain) s
+# (about 5 minutes with the defaults).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BIN="${SESSIONMESH_BIN:-$ROOT/.build/debug/sessionmesh}"
+BIN="${SESSIONMESH_BIN:-$ROOT/.build/release/sessionmesh}"
 PY="${PYTHON:-python3}"
 SERVICE_MS="${SERVICE_MS:-50}"
 read -r -a WORKERS <<< "${WORKERS:-4 2 1}"
@@ -31,10 +40,13 @@ ROUNDS="${ROUNDS:-3}"
 ROUND_SECONDS="${ROUND_SECONDS:-10}"
 WARMUP_SECONDS="${WARMUP_SECONDS:-35}"
 PAUSE="${PAUSE:-3}"
-POLICIES="${POLICIES:-round-robin,least-connections,mesh,client-least-conn}"
+AGENT_INTER="${AGENT_INTER:-1s}"
+CONFIGS="${CONFIGS:-roundrobin,leastconn,roundrobin+agent,leastconn+agent}"
 MEMCACHED="$(command -v memcached || echo /usr/bin/memcached)"
+HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
 
-[ -x "$BIN" ] || { echo "no sessionmesh binary at $BIN (swift build, or set SESSIONMESH_BIN)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "no sessionmesh binary at $BIN (scripts/build-release.sh, or set SESSIONMESH_BIN)" >&2; exit 2; }
+[ -x "$HAPROXY" ] || { echo "haproxy is not installed (apt-get install haproxy)" >&2; exit 2; }
 [ "${#WORKERS[@]}" -eq 3 ] || { echo "WORKERS needs three numbers" >&2; exit 2; }
 
 DIR="$(mktemp -d /tmp/routing-exp.XXXXXX)"
@@ -74,14 +86,14 @@ wait_for 10 memcached "$PY" -c "import socket; socket.create_connection(('127.0.
 "$BIN" keygen >"$DIR/gossip-keyring"
 chmod 600 "$DIR/keyring" "$DIR/gossip-keyring"
 
-# sidecars in one mesh, each advertising its backend
-GOSSIP=() APP=()
-for i in 1 2 3; do GOSSIP+=("$(free_port)"); APP+=("$(free_port)"); done
+# sidecars in one mesh, each advertising its backend and answering HAProxy's agent check
+GOSSIP=() APP=() AGENT=()
+for i in 1 2 3; do GOSSIP+=("$(free_port)"); APP+=("$(free_port)"); AGENT+=("$(free_port)"); done
 for i in 0 1 2; do
   n=$((i + 1))
   args=(run --socket "$DIR/s$n.sock" --memcached "127.0.0.1:$MC_PORT" --keyring "$DIR/keyring" --replicas 1
         --log-level notice --node-name "host$n" --gossip-bind "127.0.0.1:${GOSSIP[$i]}" --gossip-keyring "$DIR/gossip-keyring"
-        --app-address "127.0.0.1:${APP[$i]}")
+        --app-address "127.0.0.1:${APP[$i]}" --agent-check-bind "127.0.0.1:${AGENT[$i]}")
   [ "$i" -gt 0 ] && args+=(--join "127.0.0.1:${GOSSIP[0]}")
   "$BIN" "${args[@]}" >"$DIR/sidecar$n.log" 2>&1 &
   PIDS+=($!)
@@ -106,18 +118,72 @@ for i in 0 1 2; do
 done
 RATE=$("$PY" -c "print(round($CAPACITY * $LOAD, 1))")
 
-echo "sessionmesh: $BIN"
-echo "backends host1..3: workers ${WORKERS[*]}, service time $SERVICE_MS ms -> capacity $CAPACITY req/s; offered $RATE req/s (${LOAD} load), open loop"
-echo "rounds: $ROUNDS x $ROUND_SECONDS s per policy, interleaved; warm-up $WARMUP_SECONDS s"
-"$PY" "$ROOT/Examples/backend/load_client.py" route --sockets "$DIR/s1.sock,$DIR/s2.sock,$DIR/s3.sock" \
-  --policies "$POLICIES" --rate "$RATE" --rounds "$ROUNDS" --round-seconds "$ROUND_SECONDS" \
-  --warmup-seconds "$WARMUP_SECONDS" --pause "$PAUSE" --timeout 30
+# one HAProxy, one frontend and backend per configuration
+{
+  cat <<EOF
+global
+    stats socket $DIR/haproxy.sock level admin
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+EOF
+  TARGETS=()
+  IFS=, read -r -a CONFIG_LIST <<< "$CONFIGS"
+  for c in "${CONFIG_LIST[@]}"; do
+    case "$c" in
+      roundrobin|leastconn) balance=$c; agent=0 ;;
+      roundrobin+agent|leastconn+agent) balance=${c%+agent}; agent=1 ;;
+      *) echo "unknown configuration $c" >&2; exit 2 ;;
+    esac
+    name=${c//+/_}
+    port=$(free_port)
+    TARGETS+=("$c=http://127.0.0.1:$port/")
+    printf 'frontend fe_%s\n    bind 127.0.0.1:%s\n    default_backend %s\n' "$name" "$port" "$name"
+    printf 'backend %s\n    balance %s\n' "$name" "$balance"
+    for i in 0 1 2; do
+      line="    server host$((i + 1)) 127.0.0.1:${APP[$i]} weight 100"
+      [ "$agent" = 1 ] && line+=" agent-check agent-port ${AGENT[$i]} agent-inter $AGENT_INTER"
+      echo "$line"
+    done
+  done
+  echo "# targets: $(IFS=,; echo "${TARGETS[*]}")"
+} >"$DIR/haproxy.cfg"
+TARGETS_ARG=$(sed -n 's/^# targets: //p' "$DIR/haproxy.cfg")
+"$HAPROXY" -c -f "$DIR/haproxy.cfg" >/dev/null
+"$HAPROXY" -f "$DIR/haproxy.cfg" -db >"$DIR/haproxy.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 haproxy test -S "$DIR/haproxy.sock"
+
+echo "sessionmesh: $BIN; $("$HAPROXY" -v | head -1)"
+echo "backends host1..3: workers ${WORKERS[*]}, service time $SERVICE_MS ms -> capacity $CAPACITY req/s; offered $RATE req/s (${LOAD} load), open loop, Poisson"
+echo "rounds: $ROUNDS x $ROUND_SECONDS s per configuration, interleaved; warm-up $WARMUP_SECONDS s; agent-inter $AGENT_INTER"
+WARM=$(IFS=,; for c in $CONFIGS; do case $c in *+agent) echo "$c";; esac; done | tail -1)
+"$PY" "$ROOT/Examples/backend/load_client.py" open --targets "$TARGETS_ARG" --rate "$RATE" --rounds "$ROUNDS" \
+  --round-seconds "$ROUND_SECONDS" --warmup-seconds "$WARMUP_SECONDS" ${WARM:+--warmup-target "$WARM"} \
+  --pause "$PAUSE" --timeout 30 | tee "$DIR/result.txt"
+
 echo
+echo "HAProxy weights at the end (agent configurations; 100 = mean):"
+for c in $(IFS=,; echo $CONFIGS); do
+  case "$c" in *+agent) ;; *) continue ;; esac
+  name=${c//+/_}
+  w=""
+  for n in 1 2 3; do
+    w+="$(echo "get weight $name/host$n" | "$PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.stdin.read().encode())
+print(s.recv(256).decode().split()[0])' "$DIR/haproxy.sock") "
+  done
+  echo "  $c: host1..3 = $w"
+done
 echo "mesh view at the end (host1):"
 MESH_VIEW='
 import json, sys
 for x in json.load(sys.stdin)["members"]:
     l = x.get("load") or {}
-    print("  %s: weight %.2f state %s rate %.1f/s inFlight %s latency %.1f ms cpu %.2f" % (
-        x["name"], x["weight"], x["state"], l.get("requestRate", 0), l.get("inFlight"), l.get("latencyMs", 0), l.get("cpu", 0)))'
+    print("  %s: weight %.2f state %s rate %.1f/s utilization %.2f inFlight %s latency %.1f ms" % (
+        x["name"], x["weight"], x["state"], l.get("requestRate", 0), l.get("cpu", 0), l.get("inFlight"), l.get("latencyMs", 0)))'
 curl -s --max-time 2 --unix-socket "$DIR/s1.sock" http://localhost/v1/mesh | "$PY" -c "$MESH_VIEW"

@@ -17,6 +17,15 @@ route:  the routing experiment's load generator. Open loop (Poisson arrivals at 
         exact outstanding count per backend (a single proxy's least connections).
 
     python3 load_client.py route --sockets a.sock,b.sock,c.sock --rate 119 --rounds 3
+
+open:   the HAProxy routing experiment's load generator (scripts/routing-experiment.sh). Open loop
+        (Poisson arrivals at --rate per second) of GET to one of several balancer frontends, one
+        per configuration (--targets name=url,...), interleaved over rounds like `route`, each
+        request on a new connection. Prints p50/p90/p99 (from the scheduled arrival), errors and
+        the share per backend (X-Backend header) per configuration, the p99 ratios of the
+        configurations whose name ends in "+agent" against the others, then one JSON line.
+
+    python3 load_client.py open --targets rr=http://127.0.0.1:8001/,lc=http://127.0.0.1:8002/ --rate 119
 """
 import argparse
 import concurrent.futures
@@ -181,6 +190,105 @@ def run_phase(args, pool, policy, seconds, rng):
     return samples
 
 
+def fetch(url, scheduled, timeout):
+    """GET url on a new connection: (end-to-end ms, backend ms, backend name, error or None)."""
+    rest = url.split("//", 1)[1]
+    hostport, _, path = rest.partition("/")
+    host, port = hostport.rsplit(":", 1)
+    t1 = time.monotonic()
+    try:
+        conn = http.client.HTTPConnection(host, int(port), timeout=timeout)
+        try:
+            conn.request("GET", "/" + path, headers={"Connection": "close"})
+            resp = conn.getresponse()
+            resp.read()
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException) as e:
+        return None, None, None, type(e).__name__
+    t2 = time.monotonic()
+    if resp.status != 200:
+        return None, None, resp.getheader("X-Backend"), f"HTTP {resp.status}"
+    return (t2 - scheduled) * 1000, (t2 - t1) * 1000, resp.getheader("X-Backend"), None
+
+
+def open_phase(args, pool, url, seconds, rng):
+    """Open loop to one URL for `seconds`; waits (bounded) for the stragglers."""
+    futures = []
+    start = time.monotonic()
+    end = start + seconds
+    t = start
+    while True:
+        t += rng.expovariate(args.rate)
+        if t >= end:
+            break
+        delay = t - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        futures.append(pool.submit(fetch, url, t, args.timeout))
+    done, not_done = concurrent.futures.wait(futures, timeout=args.timeout + 5)
+    return [f.result() for f in done] + [(None, None, None, "unfinished")] * len(not_done)
+
+
+def open_loop(args):
+    targets = []
+    for item in args.targets.split(","):
+        name, _, url = item.partition("=")
+        targets.append((name, url))
+    names = [n for n, _ in targets]
+    rng = random.Random(args.seed)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=args.workers)
+    if args.warmup_seconds > 0:
+        warm = args.warmup_target or names[-1]
+        print(f"warm-up: {args.warmup_seconds:.0f} s through {warm}", flush=True)
+        open_phase(args, pool, dict(targets)[warm], args.warmup_seconds, rng)
+        time.sleep(args.pause)
+    results = {n: {"e2e": [], "errors": 0, "errorKinds": {}, "nodes": {}, "roundP99": [], "n": 0} for n in names}
+    for r in range(args.rounds):
+        order = targets[r % len(targets):] + targets[:r % len(targets)]
+        for name, url in order:
+            samples = open_phase(args, pool, url, args.round_seconds, rng)
+            res = results[name]
+            e2e = sorted(s[0] for s in samples if s[3] is None)
+            res["n"] += len(samples)
+            res["e2e"] += e2e
+            for s in samples:
+                if s[3] is not None:
+                    res["errors"] += 1
+                    res["errorKinds"][s[3]] = res["errorKinds"].get(s[3], 0) + 1
+                elif s[2]:
+                    res["nodes"][s[2]] = res["nodes"].get(s[2], 0) + 1
+            res["roundP99"].append(round(percentile(e2e, 0.99), 1))
+            print(f"round {r + 1}/{args.rounds} {name:18s} n={len(samples):5d} p50={percentile(e2e, 0.50):8.1f} ms"
+                  f" p99={percentile(e2e, 0.99):8.1f} ms errors={res['errors']}", flush=True)
+            time.sleep(args.pause)
+    pool.shutdown(wait=False, cancel_futures=True)
+
+    summary = {}
+    print()
+    print(f"| configuration | requests | errors | p50 ms | p90 ms | p99 ms | p99 per round, ms | share host1/host2/host3 |")
+    print(f"|---|---|---|---|---|---|---|---|")
+    for n in names:
+        res = results[n]
+        e2e = sorted(res["e2e"])
+        total = sum(res["nodes"].values()) or 1
+        share = {k: c / total for k, c in sorted(res["nodes"].items())}
+        summary[n] = {"n": res["n"], "errors": res["errors"], "errorKinds": res["errorKinds"], "p50": percentile(e2e, 0.5),
+                      "p90": percentile(e2e, 0.9), "p99": percentile(e2e, 0.99), "roundP99": res["roundP99"], "share": share}
+        s = summary[n]
+        print(f"| {n} | {s['n']} | {s['errors']} | {s['p50']:.1f} | {s['p90']:.1f} | {s['p99']:.1f} |"
+              f" {' / '.join(f'{x:.0f}' for x in s['roundP99'])} | {' / '.join(f'{v:.2f}' for v in share.values())} |")
+    ratios = {}
+    print()
+    for a in [n for n in names if n.endswith("+agent")]:
+        for b in [n for n in names if not n.endswith("+agent")]:
+            if summary[b]["p99"] > 0:
+                ratios[f"{a}/{b}"] = summary[a]["p99"] / summary[b]["p99"]
+                print(f"p99 {a} / {b}: {ratios[f'{a}/{b}']:.3f}")
+    print(json.dumps({"rate": args.rate, "rounds": args.rounds, "roundSeconds": args.round_seconds,
+                      "configurations": summary, "p99Ratios": ratios}), flush=True)
+
+
 def route(args):
     args.sockets = args.sockets.split(",")
     policies = args.policies.split(",")
@@ -258,8 +366,19 @@ def main():
     r.add_argument("--timeout", type=float, default=30)
     r.add_argument("--workers", type=int, default=512)
     r.add_argument("--seed", type=int, default=1)
+    o = sub.add_parser("open")
+    o.add_argument("--targets", required=True, help="name=url pairs, comma-separated")
+    o.add_argument("--rate", type=float, required=True, help="arrivals per second")
+    o.add_argument("--rounds", type=int, default=3)
+    o.add_argument("--round-seconds", type=float, default=10)
+    o.add_argument("--warmup-seconds", type=float, default=30)
+    o.add_argument("--warmup-target", default=None, help="configuration used for the warm-up (default: the last)")
+    o.add_argument("--pause", type=float, default=3, help="seconds between runs, for queues to empty")
+    o.add_argument("--timeout", type=float, default=30)
+    o.add_argument("--workers", type=int, default=1024)
+    o.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    closed(args) if args.mode == "closed" else route(args)
+    {"closed": closed, "route": route, "open": open_loop}[args.mode](args)
 
 
 if __name__ == "__main__":

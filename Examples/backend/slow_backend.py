@@ -8,7 +8,10 @@ once (the rest wait in a FIFO queue), so the backend's capacity is N / service t
 Every --push-interval seconds it POSTs its measured load to its sidecar's Unix socket
 (`POST /v1/load`, application/json): requests in flight (queued + being served), the EWMA of
 the response time it gives (queueing included), completed requests per second and the error
-rate (always 0 here). The sidecar gossips that load and computes the mesh weights from it.
+rate (always 0 here), and with --workers N its utilization: the share of its N workers that were
+busy over the interval (an EWMA, like the rate), so rate / utilization estimates its capacity
+whatever share of the traffic it gets. The sidecar gossips that load and computes the mesh
+weights from it.
 
     python3 slow_backend.py --port 18081 --socket /tmp/s1.sock --delay-ms 2
     python3 slow_backend.py --port 18083 --socket /tmp/s3.sock --delay-ms 50 --workers 1
@@ -39,13 +42,15 @@ class Load:
         self.completed = 0
         self.latency_ms = 0.0
         self.seen = False
+        self.busy_s = 0.0
 
     def started(self):
         with self.lock:
             self.in_flight += 1
 
-    def finished(self, ms):
+    def finished(self, ms, busy_s=0.0):
         with self.lock:
+            self.busy_s += busy_s
             self.in_flight -= 1
             self.completed += 1
             if self.seen:
@@ -55,7 +60,7 @@ class Load:
 
     def snapshot(self):
         with self.lock:
-            return self.in_flight, self.latency_ms, self.completed
+            return self.in_flight, self.latency_ms, self.completed, self.busy_s
 
 
 def make_handler(args, load, gate):
@@ -70,15 +75,18 @@ def make_handler(args, load, gate):
 
         def do_GET(self):
             start = time.monotonic()
+            busy = 0.0
             load.started()
             try:
                 if gate is not None:
                     with gate:
+                        served = time.monotonic()
                         time.sleep(delay)
+                        busy = time.monotonic() - served
                 else:
                     time.sleep(delay)
             finally:
-                load.finished((time.monotonic() - start) * 1000.0)
+                load.finished((time.monotonic() - start) * 1000.0, busy)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -93,18 +101,27 @@ def make_handler(args, load, gate):
 
 
 def push_loop(args, load, stop):
-    """POST /v1/load every push interval; the rate is an EWMA of completions per second."""
-    last_completed, last_t, rate = 0, time.monotonic(), 0.0
+    """POST /v1/load every push interval; the rate (completions per second) and the utilization
+    (busy worker-seconds per worker-second) are EWMAs with the same weight, so their ratio, the
+    capacity estimate, does not depend on how busy the backend is."""
+    last_completed, last_busy, last_t, rate, util = 0, 0.0, time.monotonic(), 0.0, 0.0
     failures = 0
     while not stop.wait(args.push_interval):
-        in_flight, latency_ms, completed = load.snapshot()
+        in_flight, latency_ms, completed, busy_s = load.snapshot()
         now = time.monotonic()
         dt = max(now - last_t, 1e-3)
         instant = (completed - last_completed) / dt
-        rate = instant if last_completed == 0 and rate == 0 else rate + 0.3 * (instant - rate)
-        last_completed, last_t = completed, now
-        payload = json.dumps({"inFlight": in_flight, "latencyMs": round(latency_ms, 3),
-                              "requestRate": round(rate, 3), "errorRate": 0}).encode()
+        instant_util = min(1.0, (busy_s - last_busy) / (dt * args.workers)) if args.workers > 0 else 0.0
+        if last_completed == 0 and rate == 0:
+            rate, util = instant, instant_util
+        else:
+            rate += 0.3 * (instant - rate)
+            util += 0.3 * (instant_util - util)
+        last_completed, last_busy, last_t = completed, busy_s, now
+        body = {"inFlight": in_flight, "latencyMs": round(latency_ms, 3), "requestRate": round(rate, 3), "errorRate": 0}
+        if args.workers > 0 and args.report_utilization:
+            body["utilization"] = round(util, 4)
+        payload = json.dumps(body).encode()
         conn = UnixHTTPConnection(args.socket, timeout=1.0)
         try:
             conn.request("POST", "/v1/load", body=payload, headers={"Content-Type": "application/json"})
@@ -129,6 +146,8 @@ def main():
     p.add_argument("--name", default=None)
     p.add_argument("--push-interval", type=float, default=0.2, help="seconds between load reports")
     p.add_argument("--latency-alpha", type=float, default=0.1, help="EWMA weight of one new sample")
+    p.add_argument("--no-utilization", dest="report_utilization", action="store_false",
+                   help="do not report utilization (the sidecar then uses the host CPU)")
     args = p.parse_args()
     args.name = args.name or f"backend-{args.port}"
 
@@ -139,6 +158,14 @@ def main():
         daemon_threads = True
         request_queue_size = 512
         allow_reuse_address = True
+
+        def handle_error(self, request, client_address):
+            # A proxy that resets its kept-alive connection after the response is not an error
+            # (HAProxy does with `Connection: close` clients); printing a traceback each time costs
+            # the backend CPU that the measurement needs.
+            if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                return
+            super().handle_error(request, client_address)
 
     server = Server((args.host, args.port), make_handler(args, load, gate))
     stop = threading.Event()

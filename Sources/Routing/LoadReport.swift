@@ -27,6 +27,9 @@ public struct LoadReport: Sendable, Hashable {
     public var startedAt: Double
     /// The node asks for no new traffic (graceful drain).
     public var draining: Bool
+    /// `utilization` is the app's own measure (sent with `POST /v1/load`), not the host CPU: its
+    /// capacity estimate may leave the blackout as soon as it is stable (`WeightFunction`).
+    public var ownUtilization: Bool
 
     public init(
         node: String,
@@ -39,7 +42,8 @@ public struct LoadReport: Sendable, Hashable {
         throughput: Double = 0,
         timestamp: Double,
         startedAt: Double? = nil,
-        draining: Bool = false
+        draining: Bool = false,
+        ownUtilization: Bool = false
     ) {
         self.node = node
         self.address = address
@@ -52,5 +56,6 @@ public struct LoadReport: Sendable, Hashable {
         self.timestamp = timestamp
         self.startedAt = startedAt ?? -Double.infinity
         self.draining = draining
+        self.ownUtilization = ownUtilization
     }
 }

@@ -5,8 +5,9 @@ public struct WeightTable: Sendable, Hashable {
         public var address: String
         /// Relative weight; the mean over routable entries is 1. Zero means "send nothing".
         public var weight: Double
-        /// The raw estimate before normalisation (≈ service capacity, requests/s), or nil if
-        /// the report carried none and the entry got the mean weight.
+        /// The raw estimate before normalisation (≈ service capacity, requests/s): the report's,
+        /// or for an idle node the last one remembered; nil if there is none and the entry got
+        /// the mean weight.
         public var rawWeight: Double?
         /// Slow-start multiplier applied (1 when the node is warm).
         public var slowStartFactor: Double
@@ -26,8 +27,11 @@ public struct WeightTable: Sendable, Hashable {
         case blackout
         /// The report is older than the expiration period: mean weight, load signals ignored.
         case expired
-        /// The report carries no usable throughput/utilization: mean weight.
+        /// The report carries no usable throughput/utilization and none did before: mean weight.
         case unknown
+        /// The report carries no usable throughput/utilization (the host is idle), but an earlier
+        /// one did: that estimate (`rawWeight`), pulled toward the mean as it ages.
+        case idle
         /// The node asked to drain: weight 0.
         case draining
     }

@@ -23,9 +23,11 @@ public struct HostLoad: Sendable, Equatable, Codable {
     public var startedAt: Int64
     /// True while the sidecar shuts down: routing sends it nothing new.
     public var draining: Bool
+    /// `cpu` is the app's own utilization (`POST /v1/load` with `utilization`), not the host CPU.
+    public var ownUtilization: Bool
 
     public init(inFlight: Int, latencyMs: Double, sessions: Int, cpu: Double, errorRate: Double, requestRate: Double,
-                timestamp: Int64, startedAt: Int64 = 0, draining: Bool = false) {
+                timestamp: Int64, startedAt: Int64 = 0, draining: Bool = false, ownUtilization: Bool = false) {
         self.inFlight = inFlight
         self.latencyMs = latencyMs
         self.sessions = sessions
@@ -35,6 +37,7 @@ public struct HostLoad: Sendable, Equatable, Codable {
         self.timestamp = timestamp
         self.startedAt = startedAt
         self.draining = draining
+        self.ownUtilization = ownUtilization
     }
 
     public static let idle = HostLoad(inFlight: 0, latencyMs: 0, sessions: 0, cpu: 0, errorRate: 0, requestRate: 0, timestamp: 0)
@@ -116,7 +119,10 @@ public final class LoadMonitor: Service, Sendable {
                 load.latencyMs = app.latencyMs
                 load.requestRate = app.requestRate
                 load.errorRate = app.errorRate
-                if let utilization = app.utilization { load.cpu = utilization }
+                if let utilization = app.utilization {
+                    load.cpu = utilization
+                    load.ownUtilization = true
+                }
             }
             return load
         }

@@ -1,7 +1,8 @@
 /// The compact binary form of `HostLoad` gossiped every round (≤ 255 bytes; this is 38).
 ///
 ///     u8 version(=1) | u32 inFlight | f32 latencyMs | u32 sessions | u16 cpu×10⁴ | u16 errorRate×10⁴
-///     | f32 requestRate | i64 timestamp ms | i64 startedAt ms | u8 flags (bit0 draining)     (big-endian)
+///     | f32 requestRate | i64 timestamp ms | i64 startedAt ms | u8 flags (bit0 draining, bit1 cpu is the app's own
+///     utilization; older decoders ignore bit1)                                    (big-endian)
 public enum LoadReportCodec {
     public static let size = 38
 
@@ -17,7 +18,7 @@ public enum LoadReportCodec {
         put(Float(l.requestRate).bitPattern, &out)
         put(UInt64(bitPattern: l.timestamp), &out)
         put(UInt64(bitPattern: l.startedAt), &out)
-        out.append(l.draining ? 1 : 0)
+        out.append((l.draining ? 1 : 0) | (l.ownUtilization ? 2 : 0))
         return out
     }
 
@@ -39,7 +40,7 @@ public enum LoadReportCodec {
         guard latency.isFinite, latency >= 0, rate.isFinite, rate >= 0, cpu <= 1, errors <= 1 else { return nil }
         return HostLoad(inFlight: Int(inFlight), latencyMs: Double(latency), sessions: Int(sessions), cpu: cpu,
                         errorRate: errors, requestRate: Double(rate), timestamp: timestamp, startedAt: started,
-                        draining: flags & 1 == 1)
+                        draining: flags & 1 == 1, ownUtilization: flags & 2 == 2)
     }
 
     private static func put<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) {

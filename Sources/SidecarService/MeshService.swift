@@ -78,6 +78,8 @@ public final class MeshService: Service, MeshDirectory, Sendable {
         "refutations": Counter(label: "sessionmesh_gossip_refutations_total"),
     ]
     private let lastStats = Mutex<GossipStats?>(nil)
+    /// What was last logged per member: only real changes go out at info (`MemberChangeLog`).
+    private let changeLog = Mutex(MemberChangeLog())
     /// The timer loop sleeps until the node's next deadline; node changes from packets and
     /// streams wake it when they bring that deadline forward.
     private let sleeper = DeadlineSleeper()
@@ -284,7 +286,9 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             case .memberChanged(let member):
                 memberEvents.increment()
                 if member.status == .suspect { suspicionsTotal.increment() }
-                logger.info("member changed", metadata: ["node": "\(member.name)", "status": "\(member.serfStatus)", "address": "\(member.address)"])
+                let significant = changeLog.withLock { $0.record(member) }
+                logger.log(level: significant ? .info : .debug, "member changed",
+                           metadata: ["node": "\(member.name)", "status": "\(member.serfStatus)", "address": "\(member.address)"])
                 if member.isDeadOrLeft { _ = peers.withLock { $0.loads.removeValue(forKey: member.name) } }
                 updateMemberGauges()
             case .userMessage:

@@ -61,7 +61,7 @@ public struct MeshReport: Codable, Sendable, Equatable {
         public var sessions: Double?
         /// CPU (or app) utilization 0…1; nil without a fresh report.
         public var utilization: Double?
-        /// The weight's state: `weighted`, `blackout`, `expired`, `unknown`, `draining`
+        /// The weight's state: `weighted`, `blackout`, `expired`, `unknown`, `idle`, `draining`
         /// (see `WeightTable.State`), `unreported` (alive, no load report yet) or `excluded`
         /// (dead or left: not routed to).
         public var state: String
@@ -111,6 +111,8 @@ public final class RoutingEngine: Sendable {
     private let directory: any MeshDirectory
     private let now: @Sendable () -> Double
     private let state: Mutex<State>
+    /// Capacity estimates remembered between tables (idle members keep theirs).
+    private let memory = Mutex(CapacityMemory())
 
     private struct State {
         var rng: AnyRNG
@@ -167,19 +169,28 @@ public final class RoutingEngine: Sendable {
             throughput: load.requestRate,
             timestamp: Double(load.timestamp) / 1000,
             startedAt: Double(load.startedAt) / 1000,
-            draining: load.draining)
+            draining: load.draining,
+            ownUtilization: load.ownUtilization)
     }
 
-    /// The weight table of these members at `now` (pure).
+    /// The weight table of these members at `now` (pure), without memory of earlier reports.
     public static func table(members: [MeshMember], now: Double, weights: WeightFunction = WeightFunction()) -> WeightTable {
+        var memory = CapacityMemory()
+        return table(members: members, now: now, weights: weights, memory: &memory)
+    }
+
+    /// The weight table of these members at `now`, remembering capacity estimates in `memory`
+    /// (an idle member keeps its last one; see `WeightFunction`).
+    public static func table(members: [MeshMember], now: Double, weights: WeightFunction, memory: inout CapacityMemory) -> WeightTable {
         let view = MeshView(now: now, reports: members.filter { isRoutable($0) }.map(report(for:)))
-        return weights.table(for: view)
+        return weights.table(for: view, memory: &memory)
     }
 
     private func snapshot() -> (members: [MeshMember], table: WeightTable, now: Double) {
         let members = directory.members().sorted { $0.name < $1.name }
         let t = now()
-        return (members, Self.table(members: members, now: t, weights: weights), t)
+        let table = memory.withLock { Self.table(members: members, now: t, weights: weights, memory: &$0) }
+        return (members, table, t)
     }
 
     // MARK: Route

@@ -201,7 +201,11 @@ struct HAProxyStats: Sendable {
     }
 
     func statRow(backend: String, server: String) -> [String: String]? {
-        guard let text = command("show stat") else { return nil }
+        command("show stat").flatMap { Self.row(inCSV: $0, backend: backend, server: server) }
+    }
+
+    /// One server's row of HAProxy's stats CSV (`show stat`, or the stats page's `;csv`).
+    static func row(inCSV text: String, backend: String, server: String) -> [String: String]? {
         let lines = text.split(separator: "\n")
         guard let header = lines.first, header.hasPrefix("#") else { return nil }
         let names = header.dropFirst().trimmingCharacters(in: .whitespaces).split(separator: ",", omittingEmptySubsequences: false).map(String.init)

@@ -160,4 +160,139 @@ import Testing
         #expect(set.peers[b].localInFlight == 1)
         #expect(set.peers[b].estimatedInFlight == 3)
     }
+
+    // MARK: No signal is not low capacity; the way out of the blackout
+
+    func own(_ r: LoadReport) -> LoadReport {
+        var r = r
+        r.ownUtilization = true
+        return r
+    }
+
+    /// The rule: a report with throughput 0 or utilization < minUtilization (0.05) carries no
+    /// capacity estimate. The node then keeps its last estimate E (from its newest report that
+    /// had one, at tE), pulled toward the mean M of the weighted nodes' clamped raw weights:
+    /// M + (E − M)·exp(−(now − tE)/idleDecay), idleDecay 60 s. Never toward zero.
+    @Test func anIdleHostKeepsAPositiveWeightNearItsEstimateAndEarnsTrafficBack() {
+        var memory = CapacityMemory()
+        // t = 100: capacities 400, 200, 100 req/s (rate/utilization).
+        let busy = wf.table(for: MeshView(now: 100, reports: [
+            report("a", qps: 200, util: 0.5), report("b", qps: 100, util: 0.5), report("c", qps: 50, util: 0.5),
+        ]), memory: &memory)
+        #expect(abs(busy["c"]!.weight - 3.0 / 7) < 1e-12)  // 100 · 3/700
+        #expect(memory["c"]?.estimate == 100 && memory["c"]?.estimateAt == 100)
+
+        // t = 160: c gets no traffic; its rate decays to 0.4/s at utilization 0.01.
+        let idleView = MeshView(now: 160, reports: [
+            report("a", qps: 200, util: 0.5, at: 160), report("b", qps: 100, util: 0.5, at: 160),
+            report("c", qps: 0.4, util: 0.01, at: 160),
+        ])
+        let idle = wf.table(for: idleView, memory: &memory)
+        #expect(idle["c"]!.state == .idle)
+        #expect(idle["c"]!.rawWeight == 100)
+        // M = 300; 300 + (100 − 300)·e⁻¹ = 226.42 req/s; normalised over 400 + 200 + 226.42: 0.822.
+        let c160 = 300 - 200 * Math.exp(-1.0)
+        #expect(abs(idle["c"]!.weight - 3 * c160 / (600 + c160)) < 1e-12)
+        #expect(abs(idle["c"]!.weight - 0.8219) < 1e-4)
+        #expect(abs(idle["a"]!.weight - 3 * 400 / (600 + c160)) < 1e-12)
+        // The same view again changes nothing (memory follows report timestamps, not calls).
+        let again = wf.table(for: idleView, memory: &memory)
+        #expect(again == idle)
+        // rate / max(utilization, 0.05) would have said 0.4 / 0.05 = 8 req/s, weight 0.039.
+        #expect(idle["c"]!.weight > 20 * (3 * 8 / 608.0))
+
+        // t = 700: nine minutes idle. The weight has gone to the mean, not toward zero.
+        let long = wf.table(for: MeshView(now: 700, reports: [
+            report("a", qps: 200, util: 0.5, at: 700), report("b", qps: 100, util: 0.5, at: 700),
+            report("c", qps: 0, util: 0, at: 700),
+        ]), memory: &memory)
+        let c700 = 300 - 200 * Math.exp(-10.0)
+        #expect(abs(long["c"]!.weight - 3 * c700 / (600 + c700)) < 1e-12)
+        #expect(abs(long["c"]!.weight - 1) < 1e-4)
+
+        // Offered traffic again, it reports 60 req/s at 0.5: weighted on its new estimate, 120.
+        let back = wf.table(for: MeshView(now: 710, reports: [
+            report("a", qps: 200, util: 0.5, at: 710), report("b", qps: 100, util: 0.5, at: 710),
+            report("c", qps: 60, util: 0.5, at: 710),
+        ]), memory: &memory)
+        #expect(back["c"]!.state == .weighted)
+        #expect(abs(back["c"]!.weight - 3 * 120 / 720.0) < 1e-12)
+        #expect(memory["c"]?.estimate == 120)
+
+        // A node that leaves the view is forgotten.
+        _ = wf.table(for: MeshView(now: 711, reports: [report("a", qps: 200, util: 0.5, at: 711)]), memory: &memory)
+        #expect(memory["c"] == nil && memory.nodes.count == 1)
+    }
+
+    @Test func aHostWithoutAReportYetGetsTheMeanOfTheKnownWeights() {
+        // Known: 400 and 200 req/s (mean 300). "quiet" has never carried a signal, "new" is in
+        // its blackout: both get 300, i.e. weight 1 after normalisation, not 1 of the raw scale.
+        var quiet = report("quiet", qps: 0, util: 0)
+        quiet.inFlight = 0
+        let t = wf.table(for: MeshView(now: 100, reports: [
+            report("a", qps: 200, util: 0.5), report("b", qps: 100, util: 0.5), quiet,
+            report("new", qps: 20, util: 0.5, started: 95),
+        ]))
+        var noRamp = wf
+        noRamp.slowStartWindow = 0
+        let u = noRamp.table(for: MeshView(now: 100, reports: [
+            report("a", qps: 200, util: 0.5), report("b", qps: 100, util: 0.5), quiet,
+            report("new", qps: 20, util: 0.5, started: 95),
+        ]))
+        #expect(t["quiet"]!.state == .unknown && u["new"]!.state == .blackout)
+        // Without slow start: 400 : 200 : 300 : 300 → 4/3, 2/3, 1, 1.
+        #expect(abs(u["quiet"]!.weight - 1) < 1e-12 && abs(u["new"]!.weight - 1) < 1e-12)
+        #expect(abs(u["a"]!.weight - 4.0 / 3) < 1e-12 && abs(u["b"]!.weight - 2.0 / 3) < 1e-12)
+        // With slow start (started 5 s ago: factor 5/30), "new" ramps from the mean.
+        #expect(abs(t["new"]!.slowStartFactor - 1.0 / 6) < 1e-12)
+        #expect(abs(t["new"]!.weight / t["quiet"]!.weight - 1.0 / 6) < 1e-12)
+    }
+
+    /// A node that reports its own utilization leaves the blackout once its last 3 estimates
+    /// agree within 25 % of their mean (max − min); slow start still ramps it.
+    @Test func aHostReportingItsOwnUtilizationLeavesTheBlackoutEarly() {
+        let a = report("a", qps: 100, util: 0.5, at: 100)  // 200 req/s
+        // "new" started at 98; reports at 99, 99.5 and 100 estimate 200, 210 and 190 req/s.
+        let samples = [own(report("new", qps: 100, util: 0.5, at: 99, started: 98)),
+                       own(report("new", qps: 105, util: 0.5, at: 99.5, started: 98)),
+                       own(report("new", qps: 95, util: 0.5, at: 100, started: 98))]
+        var memory = CapacityMemory()
+        var states: [WeightTable.State] = []
+        var last: WeightTable?
+        for r in samples {
+            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &memory)
+            states.append(last!["new"]!.state)
+        }
+        #expect(states == [.blackout, .blackout, .weighted])  // 2 s after its start, not 10
+        #expect(memory["new"]?.recent == [200, 210, 190])
+        // Weighted on its own estimate (190) with the slow-start floor 0.1: 19 against a's 200.
+        let t = last!
+        #expect(t["new"]!.slowStartFactor == 0.1)
+        #expect(abs(t["new"]!.weight - 2 * 19 / 219.0) < 1e-12)
+        #expect(abs(t["a"]!.weight - 2 * 200 / 219.0) < 1e-12)
+
+        // The same reports without the own-utilization flag: blackout for the full 10 s.
+        var plain = CapacityMemory()
+        for r in samples {
+            var p = r
+            p.ownUtilization = false
+            last = wf.table(for: MeshView(now: p.timestamp, reports: [a, p]), memory: &plain)
+        }
+        #expect(last!["new"]!.state == .blackout)
+        #expect(wf.table(for: MeshView(now: 107, reports: [a, samples[2]]))["new"]!.state == .blackout)  // no memory
+        // Unstable estimates (200, 400, 200: spread 1.5 × their mean) keep it in blackout.
+        var unstable = CapacityMemory()
+        for (i, q) in [100.0, 200, 100].enumerated() {
+            let r = own(report("new", qps: q, util: 0.5, at: 99 + Double(i) * 0.5, started: 98))
+            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &unstable)
+        }
+        #expect(last!["new"]!.state == .blackout)
+        #expect(!wf.isStable(unstable["new"]))
+        // An idle report in between restarts the count.
+        var gap = CapacityMemory()
+        for r in [samples[0], own(report("new", qps: 0, util: 0, at: 99.2, started: 98)), samples[1], samples[2]] {
+            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &gap)
+        }
+        #expect(last!["new"]!.state == .blackout && gap["new"]?.recent == [210, 190])
+    }
 }
