@@ -212,15 +212,20 @@ public struct ReplicaDriver: Sendable {
         }
         guard let primary else { throw StoreUnavailable("no store node accepted the write") }
         // 2. The other copies, on the next live nodes clockwise.
-        var acks = 1
-        while acks < settings.replicas, index < order.count, clock.monotonicNanos() < deadline {
+        var holders = [primary]
+        while holders.count < settings.replicas, index < order.count, clock.monotonicNanos() < deadline {
             let node = order[index]
             index += 1
             guard node != primary, health.isLive(node, now: clock.monotonicNanos()) else { continue }
-            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline) { acks += 1 }
+            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline) { holders.append(node) }
         }
-        guard ReplicationDecisions.quorumReached(acks: acks, settings: settings) else {
-            throw StoreUnavailable("the write reached \(acks) of \(settings.writeQuorum) required copies; its outcome is unknown")
+        guard ReplicationDecisions.quorumReached(acks: holders.count, settings: settings) else {
+            // Not acknowledged: take it back where it landed, so that a write acknowledged meanwhile
+            // on the other side of a partition (same version, other data) is not outranked by it
+            // after the heal.
+            let withdrawn = withdraw(record, key: key, from: holders, restoring: expected?.record)
+            throw StoreUnavailable("the write reached \(holders.count) of \(settings.writeQuorum) required copies; "
+                                   + (withdrawn == holders.count ? "it was withdrawn" : "its outcome is unknown"))
         }
         seen?.saw(record.order, key: key)
         return .written
@@ -232,6 +237,20 @@ public struct ReplicaDriver: Sendable {
         let deadline = budgetDeadline()
         let copy = SealedCopy(value: sealing.seal(record, storeKey: key), expiresAt: record.effectiveExpiresAt, order: record.order)
         return nodes.filter { replicate(record, copy, key: key, to: $0, current: nil, deadline: deadline) }.count
+    }
+
+    /// Takes a write that missed its quorum back from `nodes`, where they still hold it: the record
+    /// it replaced is put back (CAS over the write's copy), or the copy is removed for a create.
+    /// Returns on how many nodes it was withdrawn.
+    private func withdraw(_ record: Record, key: String, from nodes: [Int], restoring previous: Record?) -> Int {
+        let restore = previous.map { SealedCopy(value: sealing.seal($0, storeKey: key), expiresAt: $0.effectiveExpiresAt, order: $0.order) }
+        var withdrawn = 0
+        for node in nodes {
+            guard case .success(.present(let cas, let held?)) = readOne(key, on: node), held.writeID == record.writeID else { continue }
+            let outcome = restore.map { io.cas($0, key: key, on: node, cas: cas) } ?? io.delete(key: key, on: node)
+            if outcome == .ok { withdrawn += 1 }
+        }
+        return withdrawn
     }
 
     private enum PrimaryResult { case written, conflict, nodeDown }

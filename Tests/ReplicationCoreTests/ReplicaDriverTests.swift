@@ -123,6 +123,38 @@ struct Fixture {
         for node in f.order(key).prefix(2) { #expect(f.held(key, on: node) == a) }
     }
 
+    /// A partition: one side reaches only the first home replica, the other side the second home
+    /// replica and the next node. Both update version 1 to a version 2 of their own; only the
+    /// majority's is acknowledged. After the heal the acknowledged one must win, not the one that
+    /// touched last: the refused write was withdrawn from the node it reached.
+    @Test func aWriteRefusedForWantOfQuorumIsWithdrawnAndCannotOutrankTheAcknowledgedOne() throws {
+        let minority = try Fixture(), order = minority.order(key)
+        let v1 = minority.item("v1", version: 1)
+        minority.put(v1, key: key, on: Array(order.prefix(2)))
+        // The majority's driver shares the nodes but has its own view of them.
+        let majority = ReplicaDriver(io: minority.io, ring: minority.ring, health: NodeHealth(nodeCount: 3, retryIntervalMs: 1000),
+                                     settings: minority.settings, sealing: minority.sealer, clock: minority.clock, observer: minority.observer)
+        // Minority side: the second home replica and the third node are unreachable for it.
+        minority.io.setMode(.down, of: order[1])
+        minority.io.setMode(.down, of: order[2])
+        let seenByMinority = try #require(try minority.driver.read(key).loaded)
+        let refused = minority.item("refused", version: 2)
+        #expect(throws: StoreUnavailable.self) { try minority.driver.write(refused, key: key, expected: seenByMinority) }
+        #expect(minority.held(key, on: order[0]) == v1, "withdrawn: the first home replica holds version 1 again")
+        // Majority side: the first home replica is unreachable for it.
+        minority.io.setMode(.up, of: order[1])
+        minority.io.setMode(.up, of: order[2])
+        minority.io.setMode(.down, of: order[0])
+        let seenByMajority = try #require(try majority.read(key).loaded)
+        let acknowledged = minority.item("acknowledged", version: 2)
+        #expect(try majority.write(acknowledged, key: key, expected: seenByMajority) == .written)
+        // Heal.
+        minority.io.setMode(.up, of: order[0])
+        minority.clock.advance(ms: 2000)
+        #expect(minority.text(try minority.driver.read(key).loaded?.record) == "acknowledged")
+        #expect(minority.text(try majority.read(key).loaded?.record) == "acknowledged")
+    }
+
     @Test func aCreateNeverOverwritesAnExistingOrUndecodableCopy() throws {
         let f = try Fixture()
         let primary = f.order(key)[0]
