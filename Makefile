@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 export SWIFT
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium nginx-light
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 chromium nginx-light nftables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench docker-check clean

@@ -46,6 +46,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Upstream name in the nginx file. Default sessionmesh_apps.") var nginxUpstreamName: String?
     @Option(help: "On SIGTERM, answer 'drain' for this long before closing the API, ms. Default 0.") var drainDelayMs: Int?
     @Option(help: "Loopback HOST:PORT that also serves the API, /ui and /metrics over TCP. Default off.") var adminBind: String?
+    @Option(help: "After the write quorum was lost, it must hold this long before the sidecar reads ready again, ms. Default 3000.") var readyHoldMs: Int?
+    @Option(help: "How often every memcached node is probed, so an idle sidecar notices a dead one, ms. Default 500.") var storeProbeIntervalMs: Int?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -84,6 +86,8 @@ struct RunCommand: AsyncParsableCommand {
         if let v = nginxUpstreamName { settings.nginxUpstreamName = v }
         if let v = drainDelayMs { settings.drainDelayMs = v }
         if let v = adminBind { settings.adminBind = v }
+        if let v = readyHoldMs { settings.readyHoldMs = v }
+        if let v = storeProbeIntervalMs { settings.storeProbeIntervalMs = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

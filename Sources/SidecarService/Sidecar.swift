@@ -46,7 +46,12 @@ public enum Sidecar {
         let load = LoadCounters()
         let activity = SessionActivity()
         let drain = DrainSignal(delay: .milliseconds(config.drainDelayMs))
-        let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining })
+        // One health model (store quorum with hysteresis) for /readyz, the agent and the load report:
+        // an unready sidecar reports itself draining, so every member's weights and nginx file skip it.
+        let clock = store.driver.clock
+        let readiness = StoreReadiness(holdMs: config.readyHoldMs, now: { clock.monotonicNanos() },
+                                       liveQuorum: { store.hasWriteQuorum })
+        let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining || !readiness.isReady })
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger)
 
         let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
@@ -57,7 +62,7 @@ public enum Sidecar {
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {
-                if !store.hasWriteQuorum { return "fewer live memcached nodes than the write quorum" }
+                if let reason = readiness.notReadyReason { return reason }
                 if !directory.isJoined { return "not joined to the gossip mesh yet" }
                 return nil
             },
@@ -86,12 +91,16 @@ public enum Sidecar {
             logger: logger
         )
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: monitor)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreProbe(driver: store.driver, threadPool: threadPool, readiness: readiness,
+                                      interval: .milliseconds(config.storeProbeIntervalMs), logger: logger)),
+            .init(service: monitor),
+        ]
         if let mesh { services.append(.init(service: mesh)) }
         // The agent keeps answering (`drain`) until the API has drained.
         if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
             services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, response: {
-                engine.agentCheckLine(storeAvailable: store.hasWriteQuorum, draining: drain.isDraining)
+                engine.agentCheckLine(storeAvailable: readiness.isReady, draining: drain.isDraining)
             })))
         }
         if let path = config.nginxUpstreamFile {

@@ -66,6 +66,11 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var drainDelayMs: Int = 0
     /// Loopback `host:port` serving the same API, `/ui` and `/metrics` over TCP; unset = off.
     public var adminBind: String?
+    /// After the store's write quorum was lost, it must hold this long before `/readyz`, the agent
+    /// and the nginx file say ready again (losing it says unready at once), ms.
+    public var readyHoldMs: Int = 3000
+    /// How often an idle sidecar probes every memcached node (one `get` of a probe key), ms.
+    public var storeProbeIntervalMs: Int = 500
 
     public init() {}
 
@@ -73,7 +78,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
              retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
-             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind
+             nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind,
+             readyHoldMs, storeProbeIntervalMs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -108,6 +114,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         nginxUpstreamName = try c.decodeIfPresent(String.self, forKey: .nginxUpstreamName) ?? d.nginxUpstreamName
         drainDelayMs = try c.decodeIfPresent(Int.self, forKey: .drainDelayMs) ?? d.drainDelayMs
         adminBind = try c.decodeIfPresent(String.self, forKey: .adminBind)
+        readyHoldMs = try c.decodeIfPresent(Int.self, forKey: .readyHoldMs) ?? d.readyHoldMs
+        storeProbeIntervalMs = try c.decodeIfPresent(Int.self, forKey: .storeProbeIntervalMs) ?? d.storeProbeIntervalMs
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -175,6 +183,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = value(.nginxUpstreamName) { nginxUpstreamName = v }
         if let v = try int(.drainDelayMs) { drainDelayMs = v }
         if let v = value(.adminBind) { adminBind = v }
+        if let v = try int(.readyHoldMs) { readyHoldMs = v }
+        if let v = try int(.storeProbeIntervalMs) { storeProbeIntervalMs = v }
     }
 
     /// `host:port` split, for the gossip, agent and app addresses.
@@ -231,6 +241,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let name = nodeName, name.isEmpty || name.utf8.count > 128 { return "nodeName must be 1 to 128 bytes" }
         if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
         if eventLoopThreads < 1 || eventLoopThreads > 64 { return "eventLoopThreads must be between 1 and 64" }
+        if readyHoldMs < 0 || readyHoldMs > 600_000 { return "readyHoldMs must be between 0 and 600000" }
+        if storeProbeIntervalMs < 50 || storeProbeIntervalMs > 60_000 { return "storeProbeIntervalMs must be between 50 and 60000" }
         return storeConfig.validate()
     }
 }
