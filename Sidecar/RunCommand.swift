@@ -48,6 +48,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Loopback HOST:PORT that also serves the API, /ui and /metrics over TCP. Default off.") var adminBind: String?
     @Option(help: "After the write quorum was lost, it must hold this long before the sidecar reads ready again, ms. Default 3000.") var readyHoldMs: Int?
     @Option(help: "How often every memcached node is probed, so an idle sidecar notices a dead one, ms. Default 500.") var storeProbeIntervalMs: Int?
+    @Option(help: "Zone of this host (country, region), gossiped as serf tag 'zone'; /v1/mesh groups members by it.") var zone: String?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -88,6 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         if let v = adminBind { settings.adminBind = v }
         if let v = readyHoldMs { settings.readyHoldMs = v }
         if let v = storeProbeIntervalMs { settings.storeProbeIntervalMs = v }
+        if let v = zone { settings.zone = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

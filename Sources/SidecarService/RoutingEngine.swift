@@ -85,6 +85,8 @@ public struct MeshReport: Codable, Sendable, Equatable {
     public var imbalance: Imbalance
     /// When the weights were computed, ms since the epoch.
     public var computedAt: Int64
+    /// Members grouped by their `zone` tag, with T̄ and S̄ per zone (nil from older sidecars).
+    public var zones: [MeshZone]? = nil
 }
 
 /// Turns the mesh view (`MeshDirectory`) into routing: the shared weight table, `/v1/route`
@@ -288,7 +290,8 @@ public final class RoutingEngine: Sendable {
             imbalance: .init(responseTime: Self.finite(means.responseTimeImbalance),
                              sessions: Self.finite(means.sessionImbalance),
                              utilization: Self.finite(means.utilizationImbalance)),
-            computedAt: t.isFinite ? Int64((t * 1000).rounded()) : 0)
+            computedAt: t.isFinite ? Int64((t * 1000).rounded()) : 0,
+            zones: MeshZone.groups(members: members, table: table))
     }
 
     /// JSON has no NaN or infinity.

@@ -134,6 +134,7 @@ public enum Sidecar {
     static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger) throws -> (any MeshDirectory, MeshService?) {
         var tags = ["role": "sessionmesh"]
         if let app = config.appAddress { tags["app"] = app }
+        if let zone = config.zone { tags["zone"] = zone }
         guard let bind = config.gossipBind.flatMap(SidecarConfig.hostPort) else {
             return (LocalOnlyDirectory(name: config.resolvedNodeName, tags: tags, load: { monitor.latest }), nil)
         }

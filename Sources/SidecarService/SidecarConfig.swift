@@ -71,6 +71,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var readyHoldMs: Int = 3000
     /// How often an idle sidecar probes every memcached node (one `get` of a probe key), ms.
     public var storeProbeIntervalMs: Int = 500
+    /// Zone (country, region, data centre) of this host, gossiped as serf tag `zone`; nil = none.
+    public var zone: String?
 
     public init() {}
 
@@ -79,7 +81,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
              retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind,
-             readyHoldMs, storeProbeIntervalMs
+             readyHoldMs, storeProbeIntervalMs, zone
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +118,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         adminBind = try c.decodeIfPresent(String.self, forKey: .adminBind)
         readyHoldMs = try c.decodeIfPresent(Int.self, forKey: .readyHoldMs) ?? d.readyHoldMs
         storeProbeIntervalMs = try c.decodeIfPresent(Int.self, forKey: .storeProbeIntervalMs) ?? d.storeProbeIntervalMs
+        zone = try c.decodeIfPresent(String.self, forKey: .zone)
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -185,6 +188,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = value(.adminBind) { adminBind = v }
         if let v = try int(.readyHoldMs) { readyHoldMs = v }
         if let v = try int(.storeProbeIntervalMs) { storeProbeIntervalMs = v }
+        if let v = value(.zone) { zone = v }
     }
 
     /// `host:port` split, for the gossip, agent and app addresses.
@@ -242,6 +246,9 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
         if eventLoopThreads < 1 || eventLoopThreads > 64 { return "eventLoopThreads must be between 1 and 64" }
         if readyHoldMs < 0 || readyHoldMs > 600_000 { return "readyHoldMs must be between 0 and 600000" }
+        if let zone, zone.isEmpty || zone.utf8.count > 64 || !zone.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.".unicodeScalars.contains($0)) }) {
+            return "zone must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_', '.', got '\(zone)'"
+        }
         if storeProbeIntervalMs < 50 || storeProbeIntervalMs > 60_000 { return "storeProbeIntervalMs must be between 50 and 60000" }
         return storeConfig.validate()
     }
