@@ -195,7 +195,19 @@ public final class RoutingEngine: Sendable {
             var p = s.policies[policy] ?? PolicyState(kind: policy, routers: max(1, routers))
             p.update(table: table, suspects: suspects, routers: max(1, routers), now: t, unreportedWindow: unreportedWindow)
             p.selector.affinity = affinity
-            var picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng)
+            var picked: (index: Int, reason: RouteSelector.Reason)?
+            // Zone-aware: draw the zone by Envoy's split, then pick among that zone's members
+            // (keyed affinity keeps its owner wherever it is).
+            if let plan = ZonePlan(members: members, table: table, localName: localName), !(affinity && key?.isEmpty == false) {
+                let zone = plan.zone(for: Double.random(in: 0..<1, using: &s.rng))
+                let others = p.candidates.peers.indices.filter {
+                    plan.zoneOf[p.candidates.peers[$0].node] != zone && !suspects.contains(p.candidates.peers[$0].node)
+                }
+                for i in others { p.candidates.setHealthy(false, at: i) }
+                picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng)
+                for i in others { p.candidates.setHealthy(true, at: i) }
+            }
+            if picked == nil { picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng) }
             if picked == nil, !suspects.isEmpty {
                 // Nothing but suspect members is routable: use them rather than nothing.
                 let indices = p.candidates.peers.indices.filter { suspects.contains(p.candidates.peers[$0].node) }
