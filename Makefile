@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 export SWIFT
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench routing-experiment docker-check clean

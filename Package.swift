@@ -181,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "SidecarServiceTests",
             dependencies: [
-                "SidecarService", "TestSupport", "Routing",
+                "SidecarService", "TestSupport", "Routing", "Gossip",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -195,6 +195,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Live: three hosts as network namespaces on a bridge (root only; skipped elsewhere).
+        .testTarget(
+            name: "PartitionTests",
+            dependencies: ["SessionMeshClient", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
         .testTarget(
             name: "SidecarAPITests",

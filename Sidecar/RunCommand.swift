@@ -57,6 +57,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Close an HTTP connection idle this long, ms. Default 60000.") var httpIdleTimeoutMs: Int?
     @Option(help: "A request header must arrive within this long of its first byte, ms. Default 10000.") var httpHeaderTimeoutMs: Int?
     @Option(help: "Most gossip members kept; bounds the member table and push/pull size. Default 1024.") var maxGossipMembers: Int?
+    @Option(help: "After the write quorum was lost, it must hold this long before the sidecar reads ready again, ms. Default 3000.") var readyHoldMs: Int?
+    @Option(help: "How often every memcached node is probed, so an idle sidecar notices a dead one, ms. Default 500.") var storeProbeIntervalMs: Int?
+    @Option(help: "Zone of this host (country, region), gossiped as serf tag 'zone'; /v1/mesh groups members by it.") var zone: String?
 
     func run() async throws {
         var settings: SidecarConfig
@@ -106,6 +109,9 @@ struct RunCommand: AsyncParsableCommand {
         if let v = httpIdleTimeoutMs { settings.httpIdleTimeoutMs = v }
         if let v = httpHeaderTimeoutMs { settings.httpHeaderTimeoutMs = v }
         if let v = maxGossipMembers { settings.maxGossipMembers = v }
+        if let v = readyHoldMs { settings.readyHoldMs = v }
+        if let v = storeProbeIntervalMs { settings.storeProbeIntervalMs = v }
+        if let v = zone { settings.zone = v }
         if let problem = settings.validate() { throw ValidationError(problem) }
 
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info

@@ -51,7 +51,9 @@ function render(m){
   const members = m.members || [];
   const maxW = Math.max(1e-9, ...members.map(x => x.weight || 0));
   document.getElementById("sub").textContent = "view of " + (members.find(x=>x.isLocal)||{name:"?"}).name + " · " + new Date().toLocaleTimeString();
-  document.getElementById("alive").textContent = members.filter(x=>x.status==="alive").length + " / " + members.length;
+  const suspects = members.filter(x=>x.status==="suspect").length;
+  document.getElementById("alive").textContent = members.filter(x=>x.status==="alive").length + " / " + members.length +
+    (suspects ? " (" + suspects + " suspect)" : "");
   document.getElementById("tbar").textContent = fmt(m.meanResponseTimeMs, 2) + " ms";
   document.getElementById("sbar").textContent = fmt(m.meanSessions, 1);
   const imb = m.imbalance || {};

@@ -126,18 +126,9 @@ public final class MeshService: Service, MeshDirectory, Sendable {
             var report = isLocal ? load() : loads[m.name]
             if let r = report, nowMs - r.timestamp > expiry { report = nil }
             return MeshMember(
-                name: m.name, address: "\(m.address)", status: MeshMember.Status(rawValue: m.serfStatus) ?? Self.status(m.status),
+                name: m.name, address: "\(m.address)", status: MeshMember.Status(m),
                 incarnation: m.incarnation, tags: m.tags ?? [:], load: report,
                 loadAge: report.map { Double(nowMs - $0.timestamp) / 1000 }, isLocal: isLocal)
-        }
-    }
-
-    private static func status(_ s: MemberStatus) -> MeshMember.Status {
-        switch s {
-        case .alive: .alive
-        case .suspect: .suspect
-        case .dead: .dead
-        case .left: .left
         }
     }
 
@@ -406,7 +397,7 @@ public final class MeshService: Service, MeshDirectory, Sendable {
     private func updateMemberGauges() {
         let members = node.withLock { $0?.members } ?? []
         for (state, gauge) in membersGauge {
-            gauge.record(members.filter { $0.serfStatus == state }.count)
+            gauge.record(members.filter { MeshMember.Status($0).rawValue == state }.count)
         }
     }
 

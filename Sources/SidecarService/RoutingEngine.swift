@@ -85,6 +85,8 @@ public struct MeshReport: Codable, Sendable, Equatable {
     public var imbalance: Imbalance
     /// When the weights were computed, ms since the epoch.
     public var computedAt: Int64
+    /// Members grouped by their `zone` tag, with T̄ and S̄ per zone (nil from older sidecars).
+    public var zones: [MeshZone]? = nil
 }
 
 /// Turns the mesh view (`MeshDirectory`) into routing: the shared weight table, `/v1/route`
@@ -209,7 +211,19 @@ public final class RoutingEngine: Sendable {
             var p = s.policies[policy] ?? PolicyState(kind: policy, routers: max(1, routers))
             p.update(table: table, suspects: suspects, routers: max(1, routers), now: t, unreportedWindow: unreportedWindow)
             p.selector.affinity = affinity
-            var picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng)
+            var picked: (index: Int, reason: RouteSelector.Reason)?
+            // Zone-aware: draw the zone by Envoy's split, then pick among that zone's members
+            // (keyed affinity keeps its owner wherever it is).
+            if let plan = ZonePlan(members: members, table: table, localName: localName), !(affinity && key?.isEmpty == false) {
+                let zone = plan.zone(for: Double.random(in: 0..<1, using: &s.rng))
+                let others = p.candidates.peers.indices.filter {
+                    plan.zoneOf[p.candidates.peers[$0].node] != zone && !suspects.contains(p.candidates.peers[$0].node)
+                }
+                for i in others { p.candidates.setHealthy(false, at: i) }
+                picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng)
+                for i in others { p.candidates.setHealthy(true, at: i) }
+            }
+            if picked == nil { picked = p.selector.pick(from: p.candidates.peers, key: key, rng: &s.rng) }
             if picked == nil, !suspects.isEmpty {
                 // Nothing but suspect members is routable: use them rather than nothing.
                 let indices = p.candidates.peers.indices.filter { suspects.contains(p.candidates.peers[$0].node) }
@@ -304,7 +318,8 @@ public final class RoutingEngine: Sendable {
             imbalance: .init(responseTime: Self.finite(means.responseTimeImbalance),
                              sessions: Self.finite(means.sessionImbalance),
                              utilization: Self.finite(means.utilizationImbalance)),
-            computedAt: t.isFinite ? Int64((t * 1000).rounded()) : 0)
+            computedAt: t.isFinite ? Int64((t * 1000).rounded()) : 0,
+            zones: MeshZone.groups(members: members, table: table))
     }
 
     /// JSON has no NaN or infinity.

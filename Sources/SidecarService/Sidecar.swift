@@ -60,7 +60,12 @@ public enum Sidecar {
         let load = LoadCounters()
         let activity = SessionActivity()
         let drain = DrainSignal(delay: .milliseconds(config.drainDelayMs))
-        let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining })
+        // One health model (store quorum with hysteresis) for /readyz, the agent and the load report:
+        // an unready sidecar reports itself draining, so every member's weights and nginx file skip it.
+        let clock = store.driver.clock
+        let readiness = StoreReadiness(holdMs: config.readyHoldMs, now: { clock.monotonicNanos() },
+                                       liveQuorum: { store.hasWriteQuorum })
+        let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining || !readiness.isReady })
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger, maxStreams: limits.gossip)
 
         let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
@@ -76,7 +81,7 @@ public enum Sidecar {
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {
-                if !store.hasWriteQuorum { return "fewer live memcached nodes than the write quorum" }
+                if let reason = readiness.notReadyReason { return reason }
                 if !directory.isJoined { return "not joined to the gossip mesh yet" }
                 return nil
             },
@@ -109,12 +114,16 @@ public enum Sidecar {
             logger: logger
         )
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: monitor)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: StoreProbe(driver: store.driver, threadPool: threadPool, readiness: readiness,
+                                      interval: .milliseconds(config.storeProbeIntervalMs), logger: logger)),
+            .init(service: monitor),
+        ]
         if let mesh { services.append(.init(service: mesh)) }
         // The agent keeps answering (`drain`) until the API has drained.
         if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
             services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, maxConnections: limits.agent, response: {
-                engine.agentCheckLine(storeAvailable: store.hasWriteQuorum, draining: drain.isDraining)
+                engine.agentCheckLine(storeAvailable: readiness.isReady, draining: drain.isDraining)
             })))
         }
         if let path = config.nginxUpstreamFile {
@@ -181,6 +190,7 @@ public enum Sidecar {
     static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger, maxStreams: Int = 64) throws -> (any MeshDirectory, MeshService?) {
         var tags = ["role": "sessionmesh"]
         if let app = config.appAddress { tags["app"] = app }
+        if let zone = config.zone { tags["zone"] = zone }
         guard let bind = config.gossipBind.flatMap(SidecarConfig.hostPort) else {
             return (LocalOnlyDirectory(name: config.resolvedNodeName, tags: tags, load: { monitor.latest }), nil)
         }

@@ -89,6 +89,13 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var httpHeaderTimeoutMs: Int = 10_000
     /// Most gossip members kept (any state); bounds the member table and push/pull size.
     public var maxGossipMembers: Int = 1024
+    /// After the store's write quorum was lost, it must hold this long before `/readyz`, the agent
+    /// and the nginx file say ready again (losing it says unready at once), ms.
+    public var readyHoldMs: Int = 3000
+    /// How often an idle sidecar probes every memcached node (one `get` of a probe key), ms.
+    public var storeProbeIntervalMs: Int = 500
+    /// Zone (country, region, data centre) of this host, gossiped as serf tag `zone`; nil = none.
+    public var zone: String?
 
     public init() {}
 
@@ -97,7 +104,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
              retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, memcacheSocket, memcacheListen, memcacheListenAny, memcacheMaxValueBytes, idempotencyRetention, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind,
-             gossipInsecure, strictKeyringPermissions, maxConnections, httpIdleTimeoutMs, httpHeaderTimeoutMs, maxGossipMembers
+             gossipInsecure, strictKeyringPermissions, maxConnections, httpIdleTimeoutMs, httpHeaderTimeoutMs, maxGossipMembers,
+             readyHoldMs, storeProbeIntervalMs, zone
     }
 
     public init(from decoder: any Decoder) throws {
@@ -143,6 +151,9 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         httpIdleTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .httpIdleTimeoutMs) ?? d.httpIdleTimeoutMs
         httpHeaderTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .httpHeaderTimeoutMs) ?? d.httpHeaderTimeoutMs
         maxGossipMembers = try c.decodeIfPresent(Int.self, forKey: .maxGossipMembers) ?? d.maxGossipMembers
+        readyHoldMs = try c.decodeIfPresent(Int.self, forKey: .readyHoldMs) ?? d.readyHoldMs
+        storeProbeIntervalMs = try c.decodeIfPresent(Int.self, forKey: .storeProbeIntervalMs) ?? d.storeProbeIntervalMs
+        zone = try c.decodeIfPresent(String.self, forKey: .zone)
     }
 
     /// Reads a JSON config file; unknown keys are an error (a typo must not pass silently).
@@ -229,6 +240,9 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = try int(.httpIdleTimeoutMs) { httpIdleTimeoutMs = v }
         if let v = try int(.httpHeaderTimeoutMs) { httpHeaderTimeoutMs = v }
         if let v = try int(.maxGossipMembers) { maxGossipMembers = v }
+        if let v = try int(.readyHoldMs) { readyHoldMs = v }
+        if let v = try int(.storeProbeIntervalMs) { storeProbeIntervalMs = v }
+        if let v = value(.zone) { zone = v }
     }
 
     /// `host:port` split, for the gossip, agent and app addresses.
@@ -301,6 +315,11 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let name = nodeName, name.isEmpty || name.utf8.count > 128 { return "nodeName must be 1 to 128 bytes" }
         if drainDelayMs < 0 || drainDelayMs > 60_000 { return "drainDelayMs must be between 0 and 60000" }
         if eventLoopThreads < 1 || eventLoopThreads > 64 { return "eventLoopThreads must be between 1 and 64" }
+        if readyHoldMs < 0 || readyHoldMs > 600_000 { return "readyHoldMs must be between 0 and 600000" }
+        if let zone, zone.isEmpty || zone.utf8.count > 64 || !zone.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "-_.".unicodeScalars.contains($0)) }) {
+            return "zone must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_', '.', got '\(zone)'"
+        }
+        if storeProbeIntervalMs < 50 || storeProbeIntervalMs > 60_000 { return "storeProbeIntervalMs must be between 50 and 60000" }
         return storeConfig.validate()
     }
 }

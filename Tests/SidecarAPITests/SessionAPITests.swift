@@ -104,7 +104,7 @@ import TestSupport
     }
 
     @Test func quorumLossIs503WithRetryAfterAndRecovers() async throws {
-        let cluster = try SidecarCluster()
+        let cluster = try SidecarCluster(extra: ["--ready-hold-ms", "1500"])
         let client = cluster.clients[0]
         let s = try await client.create(Counter(n: 1))
         // Kill the node that holds no copy of `s` and one of its two holders, so a copy survives the outage.
@@ -127,7 +127,9 @@ import TestSupport
         // Back to quorum: writes work again, and the session written before the failure is still readable.
         let fresh = try await client.create(Counter(n: 2))
         #expect(fresh.version == 1)
-        #expect(try await client.send(.GET, "/readyz").status == 200)
+        // Readiness has hysteresis: ready again only once the quorum has held for --ready-hold-ms.
+        #expect(try await client.send(.GET, "/readyz").status == 503)
+        #expect(await eventually(seconds: 5) { (try? await client.send(.GET, "/readyz").status) == 200 })
         let survivor: Session<Counter> = try await client.get(s.id)
         #expect(survivor.data.n == 1 && survivor.version == 1)
     }
