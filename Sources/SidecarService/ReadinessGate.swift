@@ -49,8 +49,11 @@ public final class StoreReadiness: Sendable {
     /// What the request path knows right now (nodes its operations marked down); nil = not used.
     private let liveQuorum: @Sendable () -> Bool
 
-    public init(holdMs: Int, now: @escaping @Sendable () -> UInt64, liveQuorum: @escaping @Sendable () -> Bool = { true }) {
-        gate = Mutex(ReadinessGate(holdMs: holdMs))
+    /// - Parameter initiallyQuorate: what to assume before the first probe round (the store starts
+    ///   with every node live; the first probe, within one interval, corrects it).
+    public init(holdMs: Int, now: @escaping @Sendable () -> UInt64, liveQuorum: @escaping @Sendable () -> Bool = { true },
+                initiallyQuorate: Bool = false) {
+        gate = Mutex(ReadinessGate(holdMs: holdMs, initiallyQuorate: initiallyQuorate))
         self.now = now
         self.liveQuorum = liveQuorum
     }

@@ -64,7 +64,7 @@ public enum Sidecar {
         // an unready sidecar reports itself draining, so every member's weights and nginx file skip it.
         let clock = store.driver.clock
         let readiness = StoreReadiness(holdMs: config.readyHoldMs, now: { clock.monotonicNanos() },
-                                       liveQuorum: { store.hasWriteQuorum })
+                                       liveQuorum: { store.hasWriteQuorum }, initiallyQuorate: true)
         let monitor = LoadMonitor(counters: load, activity: activity, isDraining: { drain.isDraining || !readiness.isReady })
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger, maxStreams: limits.gossip)
 

@@ -101,7 +101,7 @@ public final class NetnsBed: @unchecked Sendable {
         for i in 0..<count {
             var args = ["netns", "exec", hosts[i].namespace, binary, "run", "--socket", hosts[i].socket, "--memcached", memcachedList,
                         "--keyring", keyring, "--log-level", "notice", "--node-name", hosts[i].name,
-                        "--gossip-bind", "\(addresses[i]):\(Self.gossipPort)"]
+                        "--gossip-bind", "\(addresses[i]):\(Self.gossipPort)", "--gossip-keyring", keyring]
             for j in 0..<count where j != i { args += ["--join", "\(addresses[j]):\(Self.gossipPort)"] }
             let p = try ManagedProcess(ip, args + sidecarArgs, logPath: dir.file("sidecar-h\(i).log"))
             hosts[i].sidecar = p
