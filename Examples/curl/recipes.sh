@@ -96,6 +96,32 @@ call 404 "http://localhost/v1/sessions/$NEW"
 expect '"logged_out"'
 
 echo
+echo "== a cookie token's life: issue, open (any sidecar), refresh, revoke (logout everywhere)"
+J='Content-Type: application/json'
+call 201 -X POST -H "$J" -d '{"data":{"user":"alice","cart":["sku-1"]},"ttl":900}' http://localhost/v1/tokens
+TOKEN=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$BODY")
+call 200 -X POST -H "$J" -d "{\"token\":\"$TOKEN\"}" http://localhost/v1/tokens/open
+expect '"user":"alice"'
+call 201 -X POST -H "$J" -d "{\"token\":\"$TOKEN\"}" http://localhost/v1/tokens/refresh
+FRESH=$(sed -n 's/.*"token":"\([^"]*\)".*/\1/p' <<<"$BODY")
+call 401 -X POST -H "$J" -d "{\"token\":\"$TOKEN\"}" http://localhost/v1/tokens/open
+expect '"token_revoked"'
+call 204 -X POST -H "$J" -d "{\"token\":\"$FRESH\"}" http://localhost/v1/tokens/revoke
+call 401 -X POST -H "$J" -d "{\"token\":\"$FRESH\"}" http://localhost/v1/tokens/open
+expect '"token_revoked"'
+
+echo
+echo "== an idempotency key: reserve, complete, replay; another payload is 422"
+KEY="pay-$RANDOM$RANDOM"
+call 201 -X POST -H "$J" -d '{"fingerprint":"amount=4200&to=acct_1","leaseSeconds":30}' "http://localhost/v1/idempotency/$KEY"
+expect '"state":"started"'
+call 409 -X POST -H "$J" -d '{"fingerprint":"amount=4200&to=acct_1"}' "http://localhost/v1/idempotency/$KEY"
+call 204 -X PUT -H "$J" -d '{"fence":1,"status":201,"headers":{"Content-Type":"application/json"},"body":"{\"charge\":\"ch_1\"}"}' "http://localhost/v1/idempotency/$KEY"
+call 200 -X POST -H "$J" -d '{"fingerprint":"amount=4200&to=acct_1"}' "http://localhost/v1/idempotency/$KEY"
+expect '"state":"completed"'
+call 422 -X POST -H "$J" -d '{"fingerprint":"amount=9999&to=acct_1"}' "http://localhost/v1/idempotency/$KEY"
+
+echo
 echo "== Prometheus metrics (first lines)"
 SHORT=1 call 200 http://localhost/metrics
 

@@ -177,6 +177,44 @@ def payment_flow(hosts, user):
     return sid
 
 
+def retried_payment(hosts):
+    """A charge retried after a timeout through another host executes once: the first host
+    reserves the Idempotency-Key, charges, stores the response; the retry through the next host
+    finds the key completed and replays the stored response instead of charging again."""
+    charges = []  # what the payment provider saw
+
+    def charge(amount):
+        charges.append(amount)
+        return {"charge": f"ch_{len(charges)}", "amount": amount}
+
+    def handle_payment(host, key, amount):
+        """What each app host does with POST /pay and an Idempotency-Key header."""
+        fingerprint = f"amount={amount}"
+        status, _, body = host.call("POST", f"/v1/idempotency/{key}", {"fingerprint": fingerprint, "leaseSeconds": 30})
+        if status == 200:  # ran before: replay
+            return body["response"]["status"], json.loads(body["response"]["body"]), "replayed"
+        check(status == 201, f"reserve on {host.name}: HTTP {status} {body}")
+        result = charge(amount)
+        response = {"fence": body["fence"], "status": 201, "headers": {"Content-Type": "application/json"},
+                    "body": json.dumps(result)}
+        status, _, done = host.call("PUT", f"/v1/idempotency/{key}", response)
+        check(status in (200, 204), f"complete on {host.name}: HTTP {status} {done}")
+        return 201, result, "executed"
+
+    key = f"pay-{random.getrandbits(64):016x}"
+    first, retry = hosts[0], hosts[1 % len(hosts)]
+    status, result, how = handle_payment(first, key, 4200)
+    print(f"payment  [{first.name}] {how}: HTTP {status} {result} (its response is lost: the client times out)")
+    status2, result2, how2 = handle_payment(retry, key, 4200)
+    print(f"retry    [{retry.name}] {how2}: HTTP {status2} {result2}")
+    check(how2 == "replayed" and result2 == result and status2 == status, f"the retry was {how2}: {result2}")
+    check(len(charges) == 1, f"the provider was charged {len(charges)} times")
+    # The same key with other parameters is refused (422), not executed.
+    status3, _, body3 = retry.call("POST", f"/v1/idempotency/{key}", {"fingerprint": "amount=9999"})
+    check(status3 == 422, f"same key, other amount: HTTP {status3} {body3}")
+    print(f"retry    [{retry.name}] same key with another amount refused: HTTP {status3}; charged once")
+
+
 def main():
     parser = argparse.ArgumentParser(description="Login → cart → pay → logout across SessionMesh sidecars.")
     parser.add_argument("--socket", action="append", required=True,
@@ -187,6 +225,7 @@ def main():
     hosts = [Sidecar(f"host{i + 1}", p) for i, p in enumerate(paths)]
     try:
         sid = payment_flow(hosts, args.user)
+        retried_payment(hosts)
     except Mismatch as e:
         print(f"MISMATCH: {e}", file=sys.stderr)
         return 1

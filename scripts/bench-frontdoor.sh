@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The memcached-protocol front door against its baselines, with the project's judge
+# (shared/tools/udsbench), on one 3-node memcached cluster, in interleaved rounds:
+#   (a) direct: libmemcached to the 3 nodes;
+#   (b) nutcracker (Debian), listening on a Unix socket;
+#   (c) the sidecar's memcache socket (text protocol, then binary).
+# 16 threads, 1 KiB values, 90% get / 10% set, 10,000 keys. Prints udsbench's RESULT lines and the
+# CPU per operation of nutcracker and of the sidecar (utime+stime over the round / operations).
+#
+#   scripts/bench-frontdoor.sh SIDECAR_BINARY UDSBENCH_BINARY [rounds=3] [duration=8]
+#
+# A benchmark, not a test. Loopback and Unix sockets only; every process it starts it stops by PID.
+set -euo pipefail
+BIN=${1:?sidecar binary}; UDS=${2:?udsbench binary}; ROUNDS=${3:-3}; DURATION=${4:-8}
+DIR=$(mktemp -d /tmp/bench-frontdoor.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+
+SERVERS=()
+for i in 1 2 3; do
+  p=$(free_port)
+  memcached -u root -l 127.0.0.1 -p "$p" -U 0 -m 256 -t 1 -c 4096 >"$DIR/mc$i.log" 2>&1 &
+  PIDS+=($!); SERVERS+=("127.0.0.1:$p")
+done
+sleep 0.5
+cat >"$DIR/nutcracker.yml" <<EOF
+pool:
+  listen: $DIR/nutcracker.sock 0666
+  hash: md5
+  distribution: ketama
+  timeout: 1000
+  server_retry_timeout: 1000
+  auto_eject_hosts: false
+  servers:
+$(for s in "${SERVERS[@]}"; do echo "   - $s:1"; done)
+EOF
+nutcracker -c "$DIR/nutcracker.yml" -s "$(free_port)" -a 127.0.0.1 -o "$DIR/nutcracker.log" &
+NUT=$!; PIDS+=($NUT)
+"$BIN" keygen >"$DIR/keyring"; chmod 600 "$DIR/keyring"
+"$BIN" run --socket "$DIR/api.sock" --memcache-socket "$DIR/mc.sock" --memcached "$(IFS=,; echo "${SERVERS[*]}")" \
+  --keyring "$DIR/keyring" --log-level warning >"$DIR/sidecar.log" 2>&1 &
+SIDE=$!; PIDS+=($SIDE)
+for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && break; sleep 0.1; done
+HZ=$(getconf CLK_TCK)
+
+run() { # label servers pid-to-measure extra-args...
+  local label=$1 servers=$2 pid=$3; shift 3
+  local before=0 after=0
+  [ "$pid" != - ] && before=$(cpu_ticks "$pid")
+  local out; out=$("$UDS" memcached --servers "$servers" --threads 16 --duration "$DURATION" --warmup 2 --keys 10000 \
+    --read-pct 90 --value-bytes 1024 --quiet --key-prefix "r$ROUND:" "$@" | grep '^RESULT')
+  [ "$pid" != - ] && after=$(cpu_ticks "$pid")
+  local ops; ops=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
+  local cpu="-"
+  # CPU per operation over setup, warm-up and window, divided by the window's operations: an upper bound.
+  [ "$pid" != - ] && cpu=$(python3 -c "print(f'{($after-$before)/$HZ/max(1,$ops)*1e6:.1f}')")
+  echo "round=$ROUND path=$label cpu_us_per_op=$cpu $out"
+}
+for ROUND in $(seq "$ROUNDS"); do
+  run direct "$(IFS=,; echo "${SERVERS[*]}")" -
+  run nutcracker "$DIR/nutcracker.sock" "$NUT"
+  run sidecar-text "$DIR/mc.sock" "$SIDE"
+  run sidecar-binary "$DIR/mc.sock" "$SIDE" --protocol binary
+done
