@@ -22,13 +22,19 @@ public final class SidecarProcess: @unchecked Sendable {
     }
 
     /// Starts `sessionmesh run` and waits for its "ready" line.
-    public init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
+    public convenience init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
+                            binary: String = SidecarProcess.defaultBinary) throws {
+        try self.init(dir: dir, name: name, backend: .memcached, nodes: memcached, keyring: keyring, extra: extra, binary: binary)
+    }
+
+    /// Starts `sessionmesh run` over `nodes` of `backend` and waits for its "ready" line.
+    public init(dir: TempDir, name: String, backend: StoreBackend, nodes: [String], keyring: String, extra: [String] = [],
                 binary: String = SidecarProcess.defaultBinary) throws {
         self.name = name
         self.binary = binary
         socket = dir.file("\(name).sock")
         logPath = dir.file("\(name).log")
-        arguments = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
+        arguments = ["run", "--socket", socket, backend.flag, nodes.joined(separator: ","), "--keyring", keyring,
                      "--log-level", "notice"] + extra
         process = try Self.launch(binary, arguments, logPath)
     }

@@ -7,6 +7,7 @@ import Metrics
 import NIOCore
 import NIOPosix
 import Prometheus
+import RedisStore
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI
@@ -40,8 +41,15 @@ public enum Sidecar {
 
         let threadPool = NIOThreadPool(numberOfThreads: config.storeThreads)
         threadPool.start()
-        let store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
+        let store: ReplicatedRecordStore
+        switch config.backend {
+        case .memcached:
+            store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
                                                         threadPool: threadPool, logger: logger)
+        case .redis:
+            store = try ReplicatedRecordStore.redis(config: config.redisStoreConfig(password: config.readRedisPassword()),
+                                                    sealing: RecordSealer(keyring: keyring), threadPool: threadPool, logger: logger)
+        }
         let manager = SessionManager(storage: store, policy: config.policy, now: { Int64(Date().timeIntervalSince1970 * 1000) })
         let load = LoadCounters()
         let activity = SessionActivity()
@@ -57,7 +65,7 @@ public enum Sidecar {
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {
-                if !store.hasWriteQuorum { return "fewer live memcached nodes than the write quorum" }
+                if !store.hasWriteQuorum { return "fewer live \(config.backend.rawValue) nodes than the write quorum" }
                 if !directory.isJoined { return "not joined to the gossip mesh yet" }
                 return nil
             },
@@ -80,7 +88,7 @@ public enum Sidecar {
                 }
                 logger.notice("sessionmesh ready", metadata: [
                     "socket": "\(socketPath)", "mode": "\(String(mode, radix: 8))",
-                    "memcached": "\(config.memcached.joined(separator: ","))", "replicas": "\(config.replicas)",
+                    "\(config.backend.rawValue)": "\(config.storeNodes.joined(separator: ","))", "replicas": "\(config.replicas)",
                 ])
             },
             logger: logger

@@ -47,8 +47,8 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
 }
 
 @Suite(.serialized) struct FailoverTests {
-    @Test func killingOneOfThreeNodesUnderLoadLosesNoAcknowledgedWrite() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func killingOneOfThreeNodesUnderLoadLosesNoAcknowledgedWrite(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         let log = AckLog()
         var ids = [SessionID]()
         for _ in 0..<64 {
@@ -69,9 +69,9 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
         }
     }
 
-    @Test func aFrozenNodeCostsAtMostTheBudgetAndLosesNothingAfterItResumes() async throws {
+    @Test(arguments: StoreBackend.allCases) func aFrozenNodeCostsAtMostTheBudgetAndLosesNothingAfterItResumes(_ backend: StoreBackend) async throws {
         let budgetMs = 1000
-        let cluster = try StoreCluster(pollTimeoutMs: 200, budgetMs: budgetMs)
+        let cluster = try StoreCluster(backend, pollTimeoutMs: 200, budgetMs: budgetMs)
         let log = AckLog()
         var ids = [SessionID]()
         for _ in 0..<64 {
@@ -92,8 +92,8 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
         }
     }
 
-    @Test func logoutStaysLoggedOutWhenAFrozenReplicaComesBackWithOldCopies() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func logoutStaysLoggedOutWhenAFrozenReplicaComesBackWithOldCopies(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         var ids = [SessionID]()
         for i in 0..<60 { ids.append(try await cluster.manager.create(data: counterData(i)).id) }
         let frozen = 0
