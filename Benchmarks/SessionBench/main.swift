@@ -337,9 +337,9 @@ do {
                     roundResults.append(runSidecarThreaded(path: "c redis", socket: inst.socket, ids: redisIDs, workload: workload,
                                                            readTarget: options.readTarget, cpuPIDs: cpuPIDs))
                 case .nio:
-                    let decode = options.clientDecode
+                    let decode = options.clientDecode, ids = redisIDs, client = redisClient!
                     roundResults.append(blocking {
-                        await runSidecar(path: "c redis", client: redisClient!, ids: redisIDs, workload: workload, decode: decode, cpuPIDs: cpuPIDs)
+                        await runSidecar(path: "c redis", client: client, ids: ids, workload: workload, decode: decode, cpuPIDs: cpuPIDs)
                     })
                 }
             default:

@@ -74,11 +74,12 @@ public final class RedisNodeIO: NodeIO {
             switch connection.readReply() {
             case .failure(let e):
                 return .failure(NodeFailure(e.timedOut ? .timedOut : .failed(e.message)))
-            case .success(.array([.null, _])):
+            case .success(.array(let fields)) where fields.count == 2 && fields[0] == .null:
                 break
-            case .success(.array([.string(let value), .string(let cas)])):
-                guard let id = UInt64(String(decoding: cas, as: UTF8.self)) else {
-                    return .failure(NodeFailure(.failed("HMGET \(pools[node].address): the CAS id is not a number")))
+            case .success(.array(let fields)) where fields.count == 2:
+                guard case .string(let value) = fields[0], case .string(let cas) = fields[1],
+                      let id = UInt64(String(decoding: cas, as: UTF8.self)) else {
+                    return .failure(NodeFailure(.failed("HMGET \(pools[node].address): a copy without a valid CAS id")))
                 }
                 items[key] = StoredItem(value: value, cas: id)
             case .success(let other):
