@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 export SWIFT
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools redis-server redis-tools libhiredis-dev nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench routing-experiment docker-check clean
@@ -29,8 +29,10 @@ test: deps
 	SESSIONMESH_BIN=$(CURDIR)/.build/debug/sessionmesh $(SWIFT) test --skip-build
 
 # A debug build: it compiles faster on a fresh machine, and the demo is not a benchmark.
+# `make demo BACKEND=redis` runs it over three redis-server processes instead of memcached.
+BACKEND ?= memcached
 demo: build
-	./.build/debug/sessionmesh demo
+	./.build/debug/sessionmesh demo --backend $(BACKEND)
 
 # Session path: direct libmemcached vs nutcracker vs the sidecar, 3 interleaved rounds.
 bench: deps

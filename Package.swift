@@ -27,6 +27,13 @@ let package = Package(
             pkgConfig: "libmemcached",
             providers: [.apt(["libmemcached-dev"])]
         ),
+        // hiredis, wrapped once. Only RedisStore imports it.
+        .systemLibrary(
+            name: "CHiredis",
+            path: "Sources/CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
         // Pure: the record model, placement ring, node health and the replication core (which copy
         // is newest, repair, quorum, honest not-found) over the node-I/O interface. No I/O, no clock.
         .target(name: "Replication"),
@@ -67,6 +74,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Shell: the Redis node driver (hiredis connection pools, one Lua script for conditional writes).
+        .target(
+            name: "RedisStore",
+            dependencies: [
+                "CHiredis", "Replication", "StoreShell",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Shell: the Hummingbird app on the Unix socket.
         .target(
             name: "SidecarAPI",
@@ -83,7 +99,7 @@ let package = Package(
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
+                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
                 "MemcacheFrontDoor", "NIOLoopExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -168,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [
-                "MemcachedStore", "StoreShell", "Replication", "SessionCore", "TestSupport",
+                "MemcachedStore", "RedisStore", "StoreShell", "Replication", "SessionCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -7,10 +7,11 @@ import SessionMeshClient
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a 3-memcached, 3-sidecar cluster on loopback with a payment workload and failures.",
+        abstract: "Run a 3-node store (memcached or Redis), 3-sidecar cluster on loopback with a payment workload and failures.",
         discussion: """
-        Starts 3 memcached and 3 sidecars on 127.0.0.1, drives login → rotate → cart → pay → logout
-        flows that hop between sidecars, kills a memcached node and a sidecar mid-run and brings them
+        Starts 3 memcached (or, with --backend redis, 3 redis-server) and 3 sidecars on 127.0.0.1,
+        drives login → rotate → cart → pay → logout flows that hop between sidecars, kills a store
+        node and a sidecar mid-run and brings them
         back, prints a status line every second and a summary. Ends by itself (or on Ctrl-C) and
         stops every process it started. Exits non-zero if any session was lost.
         """
@@ -19,11 +20,13 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seconds of workload.") var duration: Int = 20
     @Option(help: "Concurrent virtual users.") var users: Int = 24
     @Flag(help: "Do not inject failures.") var noFailures = false
+    @Option(help: "Store: memcached or redis.") var backend: DemoBackend = .memcached
 
     func run() async throws {
         let dir = TempDir("sessionmesh-demo")
         print("SessionMesh demo — everything on 127.0.0.1, scratch files in \(dir.path)")
-        let memcached = try (0..<3).map { _ in try MemcachedServer(dir: dir) }
+        let store = backend.kind
+        let nodes = try startStoreServers(store, count: 3, dir: dir)
         let keyring = dir.file("keyring")
         try SessionKeyring.generateKey().write(toFile: keyring, atomically: true, encoding: .utf8)
         // Gossip is authenticated and encrypted too (a serf-compatible key of the same form).
@@ -36,14 +39,14 @@ struct DemoCommand: AsyncParsableCommand {
             var extra = ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200", "--node-name", "host\(i + 1)",
                          "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--gossip-keyring", gossipKeyring, "--app-address", "127.0.0.1:\(8081 + i)"]
             for (j, port) in gossipPorts.enumerated() where j != i { extra += ["--join", "127.0.0.1:\(port)"] }
-            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: memcached.map(\.address), keyring: keyring,
+            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", backend: store, nodes: nodes.map(\.address), keyring: keyring,
                                                extra: extra))
         }
-        let cleanup = Cleanup(memcached: memcached, sidecars: sidecars)
+        let cleanup = Cleanup(nodes: nodes, sidecars: sidecars)
         let interrupt = Interrupt.install { cleanup.run(); Foundation.exit(130) }
         defer { interrupt.cancel(); cleanup.run() }
 
-        print("memcached: \(memcached.map(\.address).joined(separator: ", "))")
+        print("\(store): \(nodes.map(\.address).joined(separator: ", "))")
         print("sidecars:  \(sidecars.map(\.socket).joined(separator: ", "))")
         let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket, maxConnections: 16, timeout: .seconds(2)) }
         let stats = DemoStats()
@@ -60,9 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
         var events: [(Double, String, () throws -> Void)] = []
         if !noFailures {
             events = [
-                (0.25, "SIGKILL memcached \(memcached[1].address)", { memcached[1].kill() }),
+                (0.25, "SIGKILL \(store) \(nodes[1].address)", { nodes[1].kill() }),
                 (0.40, "SIGKILL sidecar host3", { sidecars[2].process.killNow() }),
-                (0.60, "restart memcached \(memcached[1].address) (empty)", { try memcached[1].restart() }),
+                (0.60, "restart \(store) \(nodes[1].address) (empty)", { try nodes[1].restart() }),
                 (0.70, "restart sidecar host3", { try sidecars[2].restart() }),
             ]
         }
@@ -78,12 +81,12 @@ struct DemoCommand: AsyncParsableCommand {
                 try event.2()
             }
             let requests = stats.requests.load(ordering: .relaxed)
-            let mc = memcached.map { $0.isRunning ? "up" : "DOWN" }.joined(separator: " ")
+            let mc = nodes.map { $0.isRunning ? "up" : "DOWN" }.joined(separator: " ")
             let sc = sidecars.map { $0.process.process.isRunning ? "up" : "DOWN" }.joined(separator: " ")
-            print(String(format: "t=%3ds  ops/s %5d  flows %5d  sessions alive %3d  created %5d  failed requests %4d  lost %d  | memcached %@ | sidecars %@",
+            print(String(format: "t=%3ds  ops/s %5d  flows %5d  sessions alive %3d  created %5d  failed requests %4d  lost %d  | %@ %@ | sidecars %@",
                          second, requests - lastRequests, stats.flowsCompleted.load(ordering: .relaxed),
                          stats.sessionsAlive.load(ordering: .relaxed), stats.sessionsCreated.load(ordering: .relaxed),
-                         stats.requestsFailed.load(ordering: .relaxed), stats.lost.load(ordering: .relaxed), mc, sc))
+                         stats.requestsFailed.load(ordering: .relaxed), stats.lost.load(ordering: .relaxed), store.rawValue, mc, sc))
             print(await meshLine(clients: clients, sidecars: sidecars))
             for note in stats.drainNotes().prefix(5) { print("    \(note)") }
             lastRequests = requests
@@ -125,13 +128,13 @@ func meshLine(clients: [SessionMeshClient], sidecars: [SidecarProcess]) async ->
 
 /// Stops every process the demo started, once.
 final class Cleanup: @unchecked Sendable {
-    private let memcached: [MemcachedServer]
+    private let nodes: [any StoreServer]
     private let sidecars: [SidecarProcess]
     private var done = false
     private let lock = NSLock()
 
-    init(memcached: [MemcachedServer], sidecars: [SidecarProcess]) {
-        self.memcached = memcached
+    init(nodes: [any StoreServer], sidecars: [SidecarProcess]) {
+        self.nodes = nodes
         self.sidecars = sidecars
     }
 
@@ -141,8 +144,14 @@ final class Cleanup: @unchecked Sendable {
         guard !done else { return }
         done = true
         for s in sidecars { s.process.terminate(waitSeconds: 5) }
-        for m in memcached { m.kill() }
+        for m in nodes { m.kill() }
     }
+}
+
+/// `--backend` of the demo.
+enum DemoBackend: String, ExpressibleByArgument, CaseIterable {
+    case memcached, redis
+    var kind: StoreBackend { self == .redis ? .redis : .memcached }
 }
 
 /// SIGINT/SIGTERM handling for the foreground commands.

@@ -11,7 +11,7 @@ struct RunCommand: AsyncParsableCommand {
         Settings come from, in increasing priority: built-in defaults, the JSON config file
         (--config; keys as in the flag names, camelCase, e.g. "pollTimeoutMs"), environment
         variables SESSIONMESH_<KEY> (e.g. SESSIONMESH_POLL_TIMEOUT_MS, SESSIONMESH_MEMCACHED=
-        h1:11211,h2:11211), then these flags. The sidecar logs one line "sessionmesh ready"
+        h1:11211,h2:11211 or SESSIONMESH_REDIS=h1:6379,h2:6379), then these flags. The sidecar logs one line "sessionmesh ready"
         when it serves, drains on SIGTERM, and exits non-zero with a message on a bad config.
         """
     )
@@ -19,15 +19,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "JSON config file.") var config: String?
     @Option(help: "Unix socket path of the session API. Default /run/sessionmesh/sessionmesh.sock.") var socket: String?
     @Option(help: "Socket file mode, octal. Default 0660.") var socketMode: String?
-    @Option(help: "memcached nodes, HOST:PORT,HOST:PORT,… (same order on every sidecar).") var memcached: String?
+    @Option(help: "memcached nodes, HOST:PORT,HOST:PORT,… (same order on every sidecar). Default 127.0.0.1:11211 unless --redis is set.") var memcached: String?
+    @Option(help: "Redis nodes, HOST:PORT,HOST:PORT,… (same order on every sidecar): store the sessions in independent Redis nodes instead of memcached. Never together with --memcached.") var redis: String?
+    @Option(help: "File with the Redis password (AUTH on every connection).") var redisPasswordFile: String?
     @Option(help: "Copies of each session. Default 2.") var replicas: Int?
     @Option(help: "Copies a write needs before it is acknowledged. Default: --replicas.") var writeQuorum: Int?
     @Option(help: "Keyring file: one base64 32-byte key per line, the first is the primary.") var keyring: String?
-    @Option(help: "memcached connect timeout, ms. Default 250.") var connectTimeoutMs: Int?
-    @Option(help: "memcached poll (I/O) timeout, ms. Default 250.") var pollTimeoutMs: Int?
-    @Option(help: "A failed memcached node is skipped this long, ms. Default 1000.") var retryIntervalMs: Int?
+    @Option(help: "Store node (memcached or Redis) connect timeout, ms. Default 250.") var connectTimeoutMs: Int?
+    @Option(help: "Store node I/O timeout (memcached poll timeout, Redis send/receive deadline), ms. Default 250.") var pollTimeoutMs: Int?
+    @Option(help: "A failed store node is skipped this long, ms. Default 1000.") var retryIntervalMs: Int?
     @Option(help: "Upper bound of one store operation, ms. Default 1000.") var operationBudgetMs: Int?
-    @Option(help: "Threads for the blocking memcached calls of writes. Default 8.") var storeThreads: Int?
+    @Option(help: "Threads for the blocking store calls of writes. Default 8.") var storeThreads: Int?
     @Option(help: "Threads that serve reads, batching queued reads into one multi-key gets per node. Default 1.") var readThreads: Int?
     @Option(help: "Event-loop threads: session API, gossip, agent check (a connection is handled on its loop). Default 1.") var eventLoopThreads: Int?
     @Option(help: "Default and maximum idle timeout, seconds. Default 900.") var idleTimeout: Int?
@@ -72,6 +74,8 @@ struct RunCommand: AsyncParsableCommand {
         if let v = socket { settings.socket = v }
         if let v = socketMode { settings.socketMode = v }
         if let v = memcached { settings.memcached = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        if let v = redis { settings.redis = v.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        if let v = redisPasswordFile { settings.redisPasswordFile = v }
         if let v = replicas { settings.replicas = v }
         if let v = writeQuorum { settings.writeQuorum = v }
         if let v = keyring { settings.keyring = v }

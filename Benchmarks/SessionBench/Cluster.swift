@@ -88,10 +88,28 @@ func makeKeyring(binary: String, dir: String) throws -> String {
     return path
 }
 
-func startSidecar(label: String, binary: String, dir: String, memcached: [MemcachedNode], keyring: String, extra: [String]) throws -> SidecarInstance {
+/// A redis-server for path (c) over Redis: no persistence (as memcached), loopback only.
+func startRedis(dir: String) throws -> MemcachedNode {
+    let binary = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let binary else { throw SpawnError("redis-server is not installed (apt-get install redis-server)") }
+    for _ in 0..<5 {
+        let port = freeLoopbackPort()
+        let args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir,
+                    "--maxmemory", "256mb", "--maxmemory-policy", "noeviction", "--daemonize", "no"]
+        let pid = try spawnChild(binary, args, log: "\(dir)/redis-\(port).log")
+        if waitUntil(seconds: 5, { respExchange(port, "PING") == .simple("PONG") }) {
+            return MemcachedNode(port: port, pid: pid)
+        }
+        Children.stop(pid)
+    }
+    throw SpawnError("redis-server did not start; see \(dir)/redis-*.log")
+}
+
+func startSidecar(label: String, binary: String, dir: String, memcached: [MemcachedNode], keyring: String, extra: [String],
+                  storeFlag: String = "--memcached") throws -> SidecarInstance {
     let socket = "\(dir)/\(label).sock"
     let log = "\(dir)/sidecar-\(label).log"
-    let args = ["run", "--socket", socket, "--memcached", memcached.map(\.address).joined(separator: ","),
+    let args = ["run", "--socket", socket, storeFlag, memcached.map(\.address).joined(separator: ","),
                 "--keyring", keyring, "--log-level", "notice"] + extra
     let pid = try spawnChild(binary, args, log: log)
     let ready = waitUntil(seconds: 30) {

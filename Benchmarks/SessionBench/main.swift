@@ -5,6 +5,8 @@
 //   (b) nutcracker — libmemcached to Debian's nutcracker (twemproxy, ketama/md5) in front of the 3 nodes
 //   (c) sidecar  — HTTP/1.1 over the sidecar's Unix socket, one blocking keep-alive connection per
 //                  client thread (`--client nio`: SessionMeshClient) (2 copies, CAS, AES-GCM)
+//   (r) path (c) with the sidecar over 3 redis-server nodes (`--redis`) instead of memcached; after
+//       the rounds, `redis-benchmark -t get,set` on one of those nodes as the reference
 //
 // Default workload: 16 concurrent clients, 10,000 sessions of ~1 KiB, 90% reads, 10% merge-patch
 // writes, 1 s warm-up + 10 s measured per path; `--rounds K` interleaves a→b→c K times.
@@ -59,7 +61,8 @@ struct Options {
       --sessions N             sessions preloaded per path (default 10000)
       --value-bytes N          session data size (default 1024)
       --write-percent P        merge-patch writes, percent of operations (default 10)
-      --paths a,b,c            which paths, in this order each round (default a,b,c)
+      --paths a,b,c,r          which paths, in this order each round (default a,b,c; r = path c over
+                               3 redis-server nodes, the first --sidecar binary, plus redis-benchmark)
       --sidecar [LABEL=]PATH[@ARGS]
                                a sessionmesh binary for path c (repeatable: c:LABEL each, same cluster,
                                interleaved — compare builds in one run); ARGS = extra `run` flags,
@@ -132,7 +135,7 @@ struct Options {
             }
             i += 1
         }
-        if o.paths.contains(where: { !["a", "b", "c"].contains($0) }) { fail("--paths takes a, b, c") }
+        if o.paths.contains(where: { !["a", "b", "c", "r"].contains($0) }) { fail("--paths takes a, b, c, r") }
         switch o.sidecarClient {
         case .threads:
             if o.clientDecode || o.connections != nil || o.nioExecutor {
@@ -258,6 +261,20 @@ do {
         }
     }
     let memcachedPIDs = nodes.map(\.pid)
+    var redisNodes: [MemcachedNode] = []
+    var redisSidecar: SidecarInstance?
+    if options.paths.contains("r") {
+        redisNodes = try (0..<3).map { _ in try startRedis(dir: dir) }
+        let keyring = try makeKeyring(binary: options.sidecars[0].binary, dir: dir)
+        let s = options.sidecars[0]
+        let inst = try startSidecar(label: "redis", binary: s.binary, dir: dir, memcached: redisNodes, keyring: keyring,
+                                    extra: options.sidecarArgs + s.args, storeFlag: "--redis")
+        print("redis-server: \(redisNodes.map(\.address).joined(separator: ", ")) (pids \(redisNodes.map { String($0.pid) }.joined(separator: " ")); "
+              + "\(toolVersion("/usr/bin/redis-server", "--version", dir: dir)))")
+        print("sidecar redis: \(s.binary) run --socket \(inst.socket) --redis \(redisNodes.map(\.address).joined(separator: ",")) "
+              + "--keyring \(keyring) --log-level notice \((options.sidecarArgs + s.args).joined(separator: " ")) (pid \(inst.pid))")
+        redisSidecar = inst
+    }
 
     // Preload
     let directKeys = (0..<options.sessions).map { _ in SessionID.random().storageKey }
@@ -279,6 +296,13 @@ do {
         let (ids, errs, first) = blocking { await preloadSidecar(client: client, count: options.sessions, valueBytes: options.valueBytes) }
         if errs > 0 { throw SpawnError("preload (c) \(sidecars[i].label): \(errs) errors, first: \(first ?? "")") }
         sidecarIDs.append(ids)
+    }
+    var redisIDs: [String] = []
+    let redisClient = redisSidecar.map { SessionMeshClient(socketPath: $0.socket, maxConnections: connections, timeout: .seconds(10)) }
+    if let redisClient {
+        let (ids, errs, first) = blocking { await preloadSidecar(client: redisClient, count: options.sessions, valueBytes: options.valueBytes) }
+        if errs > 0 { throw SpawnError("preload (r): \(errs) errors, first: \(first ?? "")") }
+        redisIDs = ids
     }
     let afterC = nodes.map { currItems($0) ?? -1 }
     print("preloaded items per memcached node: (a) \(zip(afterA, [0, 0, 0]).map { String($0.0 - $0.1) }.joined(separator: "/"))"
@@ -305,6 +329,19 @@ do {
                 roundResults.append(runThreaded(path: "b nutcracker", servers: [nut!.address], distribution: .modula, keys: nutKeys,
                                                 workload: workload, pollTimeoutMs: options.pollTimeoutMs,
                                                 cpuPIDs: [("memcached", memcachedPIDs), ("nutcracker", [nut!.pid])]))
+            case "r":
+                let inst = redisSidecar!
+                let cpuPIDs = [("redis", redisNodes.map(\.pid)), ("sidecar", [inst.pid])]
+                switch options.sidecarClient {
+                case .threads:
+                    roundResults.append(runSidecarThreaded(path: "c redis", socket: inst.socket, ids: redisIDs, workload: workload,
+                                                           readTarget: options.readTarget, cpuPIDs: cpuPIDs))
+                case .nio:
+                    let decode = options.clientDecode, ids = redisIDs, client = redisClient!
+                    roundResults.append(blocking {
+                        await runSidecar(path: "c redis", client: client, ids: ids, workload: workload, decode: decode, cpuPIDs: cpuPIDs)
+                    })
+                }
             default:
                 for i in sidecars.indices {
                     let ids = sidecarIDs[i], label = "c \(sidecars[i].label)", client = clients[i], decode = options.clientDecode
@@ -343,6 +380,16 @@ do {
             print(pad(path, 16, left: true) + cells.map { pad($0, 10) }.joined())
         }
         printMedianRatios(results)
+    }
+    if let node = redisNodes.first {
+        // The reference: Redis's own client against one of the nodes path (r) used, same clients and value size.
+        let args = ["-h", "127.0.0.1", "-p", String(node.port), "-t", "get,set", "-c", String(options.clients), "-n", "200000",
+                    "-d", String(options.valueBytes), "-r", "100000", "-q"]
+        let out = try runToCompletion("/usr/bin/redis-benchmark", args, scratch: "\(dir)/redis-benchmark.out")
+        print("\nreference: redis-benchmark \(args.joined(separator: " "))")
+        for line in out.output.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where line.contains("requests per second") {
+            print("  " + line.trimmingCharacters(in: .whitespaces))
+        }
     }
 } catch {
     print("SessionBench: \(error)")

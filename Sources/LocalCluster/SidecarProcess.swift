@@ -21,14 +21,21 @@ public final class SidecarProcess: @unchecked Sendable {
         return FileManager.default.currentDirectoryPath + "/.build/debug/sessionmesh"
     }
 
-    /// Starts `sessionmesh run` and waits for its "ready" line. With `launcher` (e.g.
-    /// `["/usr/bin/prlimit", "--nofile=256:256", "--"]`), that command runs the binary.
-    public init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
+    /// Starts `sessionmesh run` and waits for its "ready" line.
+    public convenience init(dir: TempDir, name: String, memcached: [String], keyring: String, extra: [String] = [],
+                            binary: String = SidecarProcess.defaultBinary, launcher: [String] = []) throws {
+        try self.init(dir: dir, name: name, backend: .memcached, nodes: memcached, keyring: keyring, extra: extra,
+                      binary: binary, launcher: launcher)
+    }
+
+    /// Starts `sessionmesh run` over `nodes` of `backend` and waits for its "ready" line. With
+    /// `launcher` (e.g. `["/usr/bin/prlimit", "--nofile=256:256", "--"]`), that command runs the binary.
+    public init(dir: TempDir, name: String, backend: StoreBackend, nodes: [String], keyring: String, extra: [String] = [],
                 binary: String = SidecarProcess.defaultBinary, launcher: [String] = []) throws {
         self.name = name
         socket = dir.file("\(name).sock")
         logPath = dir.file("\(name).log")
-        let run = ["run", "--socket", socket, "--memcached", memcached.joined(separator: ","), "--keyring", keyring,
+        let run = ["run", "--socket", socket, backend.flag, nodes.joined(separator: ","), "--keyring", keyring,
                    "--log-level", "notice"] + extra
         self.binary = launcher.first ?? binary
         arguments = launcher.isEmpty ? run : Array(launcher.dropFirst()) + [binary] + run

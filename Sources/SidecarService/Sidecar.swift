@@ -11,6 +11,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import Replication
+import RedisStore
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI
@@ -53,8 +54,15 @@ public enum Sidecar {
 
         let threadPool = NIOThreadPool(numberOfThreads: config.storeThreads)
         threadPool.start()
-        let store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
+        let store: ReplicatedRecordStore
+        switch config.backend {
+        case .memcached:
+            store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
                                                         threadPool: threadPool, logger: logger)
+        case .redis:
+            store = try ReplicatedRecordStore.redis(config: config.redisStoreConfig(password: config.readRedisPassword()),
+                                                    sealing: RecordSealer(keyring: keyring), threadPool: threadPool, logger: logger)
+        }
         let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
         let manager = SessionManager(storage: store, policy: config.policy, now: wallClock)
         let load = LoadCounters()
@@ -108,7 +116,7 @@ public enum Sidecar {
                 }
                 logger.notice("sessionmesh ready", metadata: [
                     "socket": "\(socketPath)", "mode": "\(String(mode, radix: 8))",
-                    "memcached": "\(config.memcached.joined(separator: ","))", "replicas": "\(config.replicas)",
+                    "\(config.backend.rawValue)": "\(config.storeNodes.joined(separator: ","))", "replicas": "\(config.replicas)",
                 ])
             },
             logger: logger

@@ -1,5 +1,6 @@
 import Foundation
 import MemcachedStore
+import RedisStore
 import SessionCore
 
 /// Every setting of `sessionmesh run`. Sources, later ones winning: defaults, the config file
@@ -10,8 +11,13 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public var socket: String = "/run/sessionmesh/sessionmesh.sock"
     /// File mode of the socket, octal text (default 0660: owner and group only).
     public var socketMode: String = "0660"
-    /// memcached nodes, `host:port`, in the same order on every sidecar.
-    public var memcached: [String] = ["127.0.0.1:11211"]
+    /// memcached nodes, `host:port`, in the same order on every sidecar. Empty: `127.0.0.1:11211`
+    /// unless `redis` is set (the two are never set together).
+    public var memcached: [String] = []
+    /// Redis nodes, `host:port`, in the same order on every sidecar: the store on Redis instead of memcached.
+    public var redis: [String] = []
+    /// File holding the Redis password (AUTH on every connection); unset: no AUTH.
+    public var redisPasswordFile: String?
     /// Copies of every session.
     public var replicas: Int = 2
     /// Copies a write needs before it is acknowledged (default: `replicas`).
@@ -100,7 +106,7 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case socket, socketMode, memcached, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
+        case socket, socketMode, memcached, redis, redisPasswordFile, replicas, writeQuorum, keyring, connectTimeoutMs, pollTimeoutMs,
              retryIntervalMs, operationBudgetMs, storeThreads, readThreads, eventLoopThreads, idleTimeout, absoluteTimeout, memcacheSocket, memcacheListen, memcacheListenAny, memcacheMaxValueBytes, idempotencyRetention, maxBodyBytes, logLevel,
              nodeName, gossipBind, gossipAdvertise, join, gossipKeyring, appAddress, agentCheckBind,
              nginxUpstreamFile, nginxReloadCommand, nginxUpstreamName, drainDelayMs, adminBind,
@@ -114,6 +120,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         socket = try c.decodeIfPresent(String.self, forKey: .socket) ?? d.socket
         socketMode = try c.decodeIfPresent(String.self, forKey: .socketMode) ?? d.socketMode
         memcached = try c.decodeIfPresent([String].self, forKey: .memcached) ?? d.memcached
+        redis = try c.decodeIfPresent([String].self, forKey: .redis) ?? d.redis
+        redisPasswordFile = try c.decodeIfPresent(String.self, forKey: .redisPasswordFile)
         replicas = try c.decodeIfPresent(Int.self, forKey: .replicas) ?? d.replicas
         writeQuorum = try c.decodeIfPresent(Int.self, forKey: .writeQuorum)
         keyring = try c.decodeIfPresent(String.self, forKey: .keyring)
@@ -203,6 +211,8 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
         if let v = value(.socket) { socket = v }
         if let v = value(.socketMode) { socketMode = v }
         if let v = value(.memcached) { memcached = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let v = value(.redis) { redis = v.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        if let v = value(.redisPasswordFile) { redisPasswordFile = v }
         if let v = try int(.replicas) { replicas = v }
         if let v = try int(.writeQuorum) { writeQuorum = v }
         if let v = value(.keyring) { keyring = v }
@@ -257,11 +267,38 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
     /// The node name: configured, else the host name.
     public var resolvedNodeName: String { nodeName ?? ProcessInfo.processInfo.hostName }
 
+    /// Which store the sessions live in.
+    public enum StoreBackend: String, Sendable { case memcached, redis }
+    public var backend: StoreBackend { redis.isEmpty ? .memcached : .redis }
+
+    /// The memcached nodes in use: the configured ones, else the local default.
+    public var memcachedNodes: [String] { memcached.isEmpty ? ["127.0.0.1:11211"] : memcached }
+
+    /// The nodes of the store in use.
+    public var storeNodes: [String] { backend == .redis ? redis : memcachedNodes }
+
     public var storeConfig: MemcachedStoreConfig {
-        MemcachedStoreConfig(nodes: memcached, replicas: replicas, writeQuorum: writeQuorum, connectTimeoutMs: connectTimeoutMs,
+        MemcachedStoreConfig(nodes: memcachedNodes, replicas: replicas, writeQuorum: writeQuorum, connectTimeoutMs: connectTimeoutMs,
                              pollTimeoutMs: pollTimeoutMs, retryIntervalMs: retryIntervalMs,
                              operationBudgetMs: operationBudgetMs, threads: storeThreads,
                              readThreads: readThreads)
+    }
+
+    /// The Redis store settings; `password` is read from `redisPasswordFile` by the caller.
+    public func redisStoreConfig(password: String?) -> RedisStoreConfig {
+        RedisStoreConfig(nodes: redis, password: password, replicas: replicas, writeQuorum: writeQuorum,
+                         connectTimeoutMs: connectTimeoutMs, ioTimeoutMs: pollTimeoutMs, retryIntervalMs: retryIntervalMs,
+                         operationBudgetMs: operationBudgetMs, threads: storeThreads, readThreads: readThreads)
+    }
+
+    /// The password in `redisPasswordFile` (first line, trailing whitespace dropped).
+    public func readRedisPassword() throws(ConfigError) -> String? {
+        guard let path = redisPasswordFile else { return nil }
+        guard let raw = FileManager.default.contents(atPath: path) else { throw .init("cannot read redis password file \(path)") }
+        let line = String(decoding: raw, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+        let password = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if password.isEmpty { throw .init("redis password file \(path) is empty") }
+        return password
     }
 
     public var policy: SessionPolicy {
@@ -320,6 +357,11 @@ public struct SidecarConfig: Codable, Sendable, Equatable {
             return "zone must be 1 to 64 characters of A-Z, a-z, 0-9, '-', '_', '.', got '\(zone)'"
         }
         if storeProbeIntervalMs < 50 || storeProbeIntervalMs > 60_000 { return "storeProbeIntervalMs must be between 50 and 60000" }
+        if !memcached.isEmpty && !redis.isEmpty {
+            return "memcached and redis are both set: a sidecar stores its sessions in one of them (set only --memcached or only --redis)"
+        }
+        if redisPasswordFile != nil && redis.isEmpty { return "redisPasswordFile is set but no redis nodes are" }
+        if backend == .redis { return redisStoreConfig(password: nil).validate() }
         return storeConfig.validate()
     }
 }

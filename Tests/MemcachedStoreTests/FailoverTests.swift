@@ -8,9 +8,12 @@ import TestSupport
 /// The newest acknowledged version of each session, kept by the load generator.
 final class AckLog: Sendable {
     let acked = Mutex<[SessionID: Int]>([:])
+    /// The highest value each session was ever sent in a write, acknowledged or not.
+    let attempted = Mutex<[SessionID: Int]>([:])
     let failures = Atomic<Int>(0)
     let maxLatencyMs = Atomic<Int>(0)
     func ack(_ id: SessionID, _ n: Int) { acked.withLock { $0[id] = max($0[id] ?? 0, n) } }
+    func attempt(_ id: SessionID, _ n: Int) { attempted.withLock { $0[id] = max($0[id] ?? 0, n) } }
     func latency(_ ms: Int) { _ = maxLatencyMs.max(ms, ordering: .relaxed) }
 }
 
@@ -28,6 +31,7 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
                     do {
                         if i % 3 == 0 {
                             let current = try await cluster.manager.read(id)
+                            log.attempt(id, counter(current) + 1)
                             let next = try await cluster.manager.patch(id, patch: counterData(counter(current) + 1), ifMatch: current.record.version)
                             log.ack(id, counter(next))
                         } else {
@@ -47,8 +51,8 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
 }
 
 @Suite(.serialized) struct FailoverTests {
-    @Test func killingOneOfThreeNodesUnderLoadLosesNoAcknowledgedWrite() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func killingOneOfThreeNodesUnderLoadLosesNoAcknowledgedWrite(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         let log = AckLog()
         var ids = [SessionID]()
         for _ in 0..<64 {
@@ -69,9 +73,9 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
         }
     }
 
-    @Test func aFrozenNodeCostsAtMostTheBudgetAndLosesNothingAfterItResumes() async throws {
+    @Test(arguments: StoreBackend.allCases) func aFrozenNodeCostsAtMostTheBudgetAndLosesNothingAfterItResumes(_ backend: StoreBackend) async throws {
         let budgetMs = 1000
-        let cluster = try StoreCluster(pollTimeoutMs: 200, budgetMs: budgetMs)
+        let cluster = try StoreCluster(backend, pollTimeoutMs: 200, budgetMs: budgetMs)
         let log = AckLog()
         var ids = [SessionID]()
         for _ in 0..<64 {
@@ -92,8 +96,8 @@ func mixedLoad(_ cluster: StoreCluster, ids: [SessionID], log: AckLog, until dea
         }
     }
 
-    @Test func logoutStaysLoggedOutWhenAFrozenReplicaComesBackWithOldCopies() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func logoutStaysLoggedOutWhenAFrozenReplicaComesBackWithOldCopies(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         var ids = [SessionID]()
         for i in 0..<60 { ids.append(try await cluster.manager.create(data: counterData(i)).id) }
         let frozen = 0

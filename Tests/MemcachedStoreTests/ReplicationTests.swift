@@ -5,8 +5,8 @@ import TestSupport
 @testable import MemcachedStore
 
 @Suite(.serialized) struct ReplicationTests {
-    @Test func everySessionHasExactlyTwoSealedCopiesUnderAHashedKey() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func everySessionHasExactlyTwoSealedCopiesUnderAHashedKey(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         var ids = [SessionID]()
         for i in 0..<30 {
             ids.append(try await cluster.manager.create(data: .object(["user": .string("alice-\(i)"), "pan": .string("4111111111111111")])).id)
@@ -21,18 +21,27 @@ import TestSupport
             let value = String(decoding: server.rawGet(key) ?? [], as: UTF8.self)
             #expect(!value.contains("alice") && !value.contains("4111111111111111"))
             #expect(!ids.contains { key.contains($0.rawValue) })
+            // On Redis, every field of the copy's hash (sealed value, order, CAS id) is equally opaque.
+            if let redis = server as? RedisServer {
+                let hash = try #require(redis.rawHash(key))
+                #expect(Set(hash.keys) == ["v", "o", "c"])
+                for field in hash.values {
+                    let text = String(decoding: field, as: UTF8.self)
+                    #expect(!text.contains("alice") && !text.contains("4111111111111111") && !ids.contains { text.contains($0.rawValue) })
+                }
+            }
         }
     }
 
-    @Test func aTamperedCopyIsNeverServedAndIsRepaired() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func aTamperedCopyIsNeverServedAndIsRepaired(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         let s = try await cluster.manager.create(data: .object(["user": .string("bob")]))
         let key = s.id.storageKey
         let holders = cluster.holders(of: s.id)
         // Swap in a validly sealed value from another session: authenticates under a different key only.
         let other = try await cluster.manager.create(data: .object(["user": .string("mallory")]))
         let foreign = cluster.servers[cluster.holders(of: other.id)[0]].rawGet(other.id.storageKey)!
-        #expect(cluster.servers[holders[0]].rawSet(key, foreign))
+        #expect(cluster.servers[holders[0]].rawReplace(key, foreign))
         // The other copy is still good: it must be the one served.
         let read = try await cluster.manager.read(s.id)
         #expect(String(decoding: read.record.data, as: UTF8.self).contains("bob"))
@@ -42,13 +51,13 @@ import TestSupport
         for h in holders {
             var bad = cluster.servers[h].rawGet(key)!
             bad[bad.count - 5] ^= 0xFF
-            #expect(cluster.servers[h].rawSet(key, bad))
+            #expect(cluster.servers[h].rawReplace(key, bad))
         }
         await #expect(throws: SessionError.notFound) { try await cluster.manager.read(s.id) }
     }
 
-    @Test func fewerLiveNodesThanTheQuorumIsUnavailableNotAPartialWrite() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func fewerLiveNodesThanTheQuorumIsUnavailableNotAPartialWrite(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         let s = try await cluster.manager.create(data: counterData(1))
         let keep = cluster.preference(of: s.id)[0]
         for i in cluster.servers.indices where i != keep { cluster.servers[i].kill() }
@@ -66,8 +75,8 @@ import TestSupport
         #expect(counter(try await cluster.manager.read(s.id)) >= 1)
     }
 
-    @Test func aRestartedEmptyNodeGetsItsCopiesBackByReadRepair() async throws {
-        let cluster = try StoreCluster()
+    @Test(arguments: StoreBackend.allCases) func aRestartedEmptyNodeGetsItsCopiesBackByReadRepair(_ backend: StoreBackend) async throws {
+        let cluster = try StoreCluster(backend)
         var ids = [SessionID]()
         for i in 0..<40 { ids.append(try await cluster.manager.create(data: counterData(i)).id) }
         try cluster.servers[0].restart()

@@ -3,31 +3,43 @@ import Foundation
 import Logging
 import MemcachedStore
 import NIOPosix
+import RedisStore
 import Replication
 import SessionCore
 import StoreShell
 import TestSupport
 
-/// Three real memcached processes and a store over them, torn down by PID.
+/// Three real store nodes (memcached or redis-server) and a store over them, torn down by PID.
 final class StoreCluster: @unchecked Sendable {
     let dir = TempDir("store")
-    let servers: [MemcachedServer]
+    let backend: StoreBackend
+    let servers: [any StoreServer]
     let store: ReplicatedRecordStore
     let manager: SessionManager
     let threadPool: NIOThreadPool
-    let config: MemcachedStoreConfig
+    let nodes: [String]
 
-    init(nodes: Int = 3, pollTimeoutMs: Int = 200, budgetMs: Int = 1000, keyring: SessionKeyring? = nil) throws {
+    init(_ backend: StoreBackend = .memcached, nodes count: Int = 3, pollTimeoutMs: Int = 200, budgetMs: Int = 1000,
+         keyring: SessionKeyring? = nil, durable: Bool = false) throws {
         let dir = self.dir
-        servers = try (0..<nodes).map { _ in try MemcachedServer(dir: dir) }
-        config = MemcachedStoreConfig(nodes: servers.map(\.address), replicas: 2, connectTimeoutMs: 200,
-                                      pollTimeoutMs: pollTimeoutMs, retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
+        self.backend = backend
+        servers = try startStoreServers(backend, count: count, dir: dir, durable: durable)
+        nodes = servers.map(\.address)
         threadPool = NIOThreadPool(numberOfThreads: 8)
         threadPool.start()
         let ring = try keyring ?? SessionKeyring(keys: [SymmetricKey(size: .bits256)])
         var logger = Logger(label: "store-test")
         logger.logLevel = .critical
-        store = try ReplicatedRecordStore.memcached(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
+        switch backend {
+        case .memcached:
+            let config = MemcachedStoreConfig(nodes: nodes, replicas: 2, connectTimeoutMs: 200, pollTimeoutMs: pollTimeoutMs,
+                                              retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
+            store = try ReplicatedRecordStore.memcached(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
+        case .redis:
+            let config = RedisStoreConfig(nodes: nodes, replicas: 2, connectTimeoutMs: 200, ioTimeoutMs: pollTimeoutMs,
+                                          retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
+            store = try ReplicatedRecordStore.redis(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
+        }
         manager = SessionManager(storage: store, policy: SessionPolicy(), now: { Int64(Date().timeIntervalSince1970 * 1000) })
     }
 
@@ -38,7 +50,7 @@ final class StoreCluster: @unchecked Sendable {
 
     /// The two nodes a session lives on when all are up.
     func preference(of id: SessionID) -> [Int] {
-        PlacementRing(nodes: config.nodes).preferenceList(for: id.storageKey, count: 2)
+        PlacementRing(nodes: nodes).preferenceList(for: id.storageKey, count: 2)
     }
 
     deinit {

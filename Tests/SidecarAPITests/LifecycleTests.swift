@@ -12,8 +12,8 @@ import TestSupport
         let probe = SessionMeshClient(socketPath: cluster.sidecars[0].socket, maxConnections: 1)
         let s = try await client.create(Counter(n: 0))
         // Freeze the session's nodes so requests are slow while SIGTERM arrives.
-        cluster.memcached[0].freeze()
-        cluster.memcached[1].freeze()
+        cluster.nodes[0].freeze()
+        cluster.nodes[1].freeze()
         let results = StatusLog()
         let load = Task {
             await withTaskGroup(of: Void.self) { group in
@@ -36,8 +36,8 @@ import TestSupport
         #expect(inFlight == 21)
         cluster.sidecars[0].process.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(200))
-        cluster.memcached[0].resume()
-        cluster.memcached[1].resume()
+        cluster.nodes[0].resume()
+        cluster.nodes[1].resume()
         await load.value
         let status = cluster.sidecars[0].process.terminate(waitSeconds: 10)
         #expect(status == 0)
@@ -55,6 +55,10 @@ import TestSupport
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "/nonexistent/keyring"], "cannot read keyring"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--socket-mode", "999"], "socketMode must be octal"),
         (["--config", "CONFIG"], "unknown setting 'pollTimeout'"),
+        (["--memcached", "127.0.0.1:1", "--redis", "127.0.0.1:2", "--replicas", "1", "--keyring", "KEYRING"], "memcached and redis are both set"),
+        (["--redis", "nohostport", "--keyring", "KEYRING"], "bad redis node address"),
+        (["--redis", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "cannot read redis password file"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "redisPasswordFile is set but no redis nodes are"),
     ])
     func aBadConfigExitsNonZeroWithAClearMessage(_ args: [String], _ message: String) throws {
         let dir = TempDir("badconfig")

@@ -7,8 +7,8 @@ import Testing
 import TestSupport
 
 @Suite(.serialized) struct SessionAPITests {
-    @Test func everyCallWorksThroughTheSocket() async throws {
-        let cluster = try SidecarCluster()
+    @Test(arguments: StoreBackend.allCases) func everyCallWorksThroughTheSocket(_ backend: StoreBackend) async throws {
+        let cluster = try SidecarCluster(backend)
         let client = cluster.clients[0]
         let s = try await client.create(Cart(user: "alice"), idleTimeout: 300)
         #expect(s.version == 1 && s.id.count == 43)
@@ -103,17 +103,17 @@ import TestSupport
         #expect(stillVictim.version == 1)
     }
 
-    @Test func quorumLossIs503WithRetryAfterAndRecovers() async throws {
-        let cluster = try SidecarCluster(extra: ["--ready-hold-ms", "1500"])
+    @Test(arguments: StoreBackend.allCases) func quorumLossIs503WithRetryAfterAndRecovers(_ backend: StoreBackend) async throws {
+        let cluster = try SidecarCluster(backend, extra: ["--ready-hold-ms", "1500"])
         let client = cluster.clients[0]
         let s = try await client.create(Counter(n: 1))
         // Kill the node that holds no copy of `s` and one of its two holders, so a copy survives the outage.
-        let holders = PlacementRing(nodes: cluster.memcached.map(\.address))
+        let holders = PlacementRing(nodes: cluster.nodes.map(\.address))
             .preferenceList(for: SessionID(s.id)!.storageKey, count: 2)
         let spare = (0..<3).first { !holders.contains($0) }!
         let restarted = holders[0]
-        cluster.memcached[spare].kill()
-        cluster.memcached[restarted].kill()
+        cluster.nodes[spare].kill()
+        cluster.nodes[restarted].kill()
         var saw503 = false
         for _ in 0..<3 {
             let r = try await client.send(.POST, "/v1/sessions", headers: [("Content-Type", "application/json")], body: Array(#"{"data":{}}"#.utf8))
@@ -122,7 +122,7 @@ import TestSupport
         }
         #expect(saw503)
         #expect(try await client.send(.GET, "/readyz").status == 503)
-        try cluster.memcached[restarted].restart()
+        try cluster.nodes[restarted].restart()
         try await Task.sleep(for: .milliseconds(700))
         // Back to quorum: writes work again, and the session written before the failure is still readable.
         let fresh = try await client.create(Counter(n: 2))

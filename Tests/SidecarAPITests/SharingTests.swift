@@ -5,8 +5,8 @@ import Testing
 import TestSupport
 
 @Suite(.serialized) struct SharingTests {
-    @Test func aSessionStartedOnOneHostContinuesOnTheOthers() async throws {
-        let cluster = try SidecarCluster(sidecars: 3)
+    @Test(arguments: StoreBackend.allCases) func aSessionStartedOnOneHostContinuesOnTheOthers(_ backend: StoreBackend) async throws {
+        let cluster = try SidecarCluster(backend, sidecars: 3)
         let a = cluster.clients[0], b = cluster.clients[1], c = cluster.clients[2]
         let s = try await a.create(Cart(user: "alice"))
         let _: Session<Cart> = try await b.patch(s.id, ["items": ["sku-1"]], ifMatch: 1)
@@ -16,8 +16,8 @@ import TestSupport
         await #expect(throws: SessionMeshError.notFound) { let _: Session<Cart> = try await a.get(s.id) }
     }
 
-    @Test func fiftyClientsTwentyIncrementsEachThroughThreeSidecarsMakeExactly1000() async throws {
-        let cluster = try SidecarCluster(sidecars: 3)
+    @Test(arguments: StoreBackend.allCases) func fiftyClientsTwentyIncrementsEachThroughThreeSidecarsMakeExactly1000(_ backend: StoreBackend) async throws {
+        let cluster = try SidecarCluster(backend, sidecars: 3)
         let s = try await cluster.clients[0].create(Counter(n: 0))
         let clients = cluster.clients
         try await withThrowingTaskGroup(of: Void.self) { group in

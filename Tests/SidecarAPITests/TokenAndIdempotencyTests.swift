@@ -49,9 +49,9 @@ import TestSupport
         let cluster = try SidecarCluster(sidecars: 2)
         var tokens = [IssuedToken]()
         for i in 0..<12 { tokens.append(try await cluster.clients[0].issueToken(Cart(user: "u\(i)"), ttl: 600)) }
-        cluster.memcached[1].freeze()
+        cluster.nodes[1].freeze()
         for token in tokens { try await cluster.clients[0].revokeToken(token.token) }
-        cluster.memcached[1].resume()
+        cluster.nodes[1].resume()
         try await Task.sleep(for: .milliseconds(700))
         for token in tokens {
             for client in cluster.clients {

@@ -68,4 +68,27 @@ import TestSupport
         let large = ListenerLimits(config: c, fdLimit: 1_048_576)
         #expect(large.api == c.maxConnections && large.gossip == 64 && large.agent == 32 && large.admin == 64)
     }
+
+    @Test func redisReplacesMemcachedFromFileOrEnvironmentButNeverBoth() throws {
+        let dir = TempDir("config")
+        try "  pass word \n".write(toFile: dir.file("pw"), atomically: true, encoding: .utf8)
+        try """
+        {"redis": ["10.0.0.1:6379", "10.0.0.2:6379"], "redisPasswordFile": "\(dir.file("pw"))", "keyring": "/k"}
+        """.write(toFile: dir.file("r.json"), atomically: true, encoding: .utf8)
+        var config = try SidecarConfig.load(file: dir.file("r.json"))
+        #expect(config.backend == .redis && config.storeNodes == ["10.0.0.1:6379", "10.0.0.2:6379"])
+        #expect(config.validate() == nil)
+        #expect(try config.readRedisPassword() == "pass word")
+        #expect(config.redisStoreConfig(password: "x").ioTimeoutMs == config.pollTimeoutMs)
+        try config.applyEnvironment(["SESSIONMESH_REDIS": "a:1, b:2, c:3", "SESSIONMESH_REDIS_PASSWORD_FILE": "/nonexistent"])
+        #expect(config.redis == ["a:1", "b:2", "c:3"] && config.redisPasswordFile == "/nonexistent")
+        #expect(throws: ConfigError.self) { try config.readRedisPassword() }
+        try config.applyEnvironment(["SESSIONMESH_MEMCACHED": "m:11211"])
+        #expect(config.validate()?.hasPrefix("memcached and redis are both set") == true)
+        // Neither set: the local memcached, as before.
+        var plain = SidecarConfig()
+        plain.keyring = "/k"
+        plain.replicas = 1
+        #expect(plain.backend == .memcached && plain.storeNodes == ["127.0.0.1:11211"] && plain.validate() == nil)
+    }
 }
