@@ -37,7 +37,8 @@ struct DemoCommand: AsyncParsableCommand {
         let gossipPorts = (0..<3).map { _ in freeLoopbackPort() }
         for i in 0..<3 {
             var extra = ["--poll-timeout-ms", "200", "--connect-timeout-ms", "200", "--node-name", "host\(i + 1)",
-                         "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--gossip-keyring", gossipKeyring, "--app-address", "127.0.0.1:\(8081 + i)"]
+                         "--gossip-bind", "127.0.0.1:\(gossipPorts[i])", "--gossip-keyring", gossipKeyring, "--app-address", "127.0.0.1:\(8081 + i)",
+                         "--memcache-socket", dir.file("host\(i + 1)-memcache.sock")]
             for (j, port) in gossipPorts.enumerated() where j != i { extra += ["--join", "127.0.0.1:\(port)"] }
             sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", backend: store, nodes: nodes.map(\.address), keyring: keyring,
                                                extra: extra))
@@ -93,15 +94,18 @@ struct DemoCommand: AsyncParsableCommand {
         }
         await workload.value
         for note in stats.drainNotes().prefix(20) { print("    \(note)") }
+        print("── one payment flow through the memcached-protocol front door (what stock PHP/Django/Go handlers use) ──")
+        let memcacheOK = MemcacheFlow(sockets: (1...3).map { dir.file("host\($0)-memcache.sock") }).run()
         let lost = stats.lost.load(ordering: .relaxed)
         print("""
         ── summary ──
         sessions created: \(stats.sessionsCreated.load(ordering: .relaxed))
         payment flows completed: \(stats.flowsCompleted.load(ordering: .relaxed))
         requests: \(stats.requests.load(ordering: .relaxed)), failed (retried on another sidecar): \(stats.requestsFailed.load(ordering: .relaxed))
+        memcache front door flow: \(memcacheOK ? "ok" : "FAILED")
         lost: \(lost)
         """)
-        if lost > 0 { throw ExitCode(1) }
+        if lost > 0 || !memcacheOK { throw ExitCode(1) }
     }
 }
 

@@ -68,6 +68,18 @@ private func streamSocket(_ family: Int32, timeoutSeconds: Int) -> Int32? {
 public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
     guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
     defer { close(fd) }
+    return exchange(fd, command, until: terminator)
+}
+
+/// `loopbackExchange` on the Unix socket at `path` (the sidecar's memcache front door).
+public func unixExchange(_ path: String, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
+    guard let fd = connectUnix(path, timeoutSeconds: timeoutSeconds) else { return nil }
+    defer { close(fd) }
+    return exchange(fd, command, until: terminator)
+}
+
+/// Sends `command` on `fd` and reads until the reply ends with `terminator`; nil if a read fails first.
+private func exchange(_ fd: Int32, _ command: [UInt8], until terminator: String) -> [UInt8]? {
     let sent = command.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     guard sent == command.count else { return nil }
     var reply = [UInt8]()

@@ -53,8 +53,9 @@ struct ExamplesTests {
         try await cluster.expectGone(id)
         try await cluster.expectGone(rotated)
         // Every call was printed with its response.
-        #expect(run.output.components(separatedBy: "$ curl --unix-socket").count - 1 == 13)
-        for status in ["200 OK", "201 Created", "204 No Content", "404 Not Found", "412 Precondition Failed"] {
+        #expect(run.output.components(separatedBy: "$ curl --unix-socket").count - 1 == 24)
+        for status in ["200 OK", "201 Created", "204 No Content", "401 Unauthorized", "404 Not Found", "409 Conflict", "412 Precondition Failed",
+                       "422 Unprocessable"] {
             #expect(run.output.contains("HTTP/1.1 \(status)"), "no \(status) shown")
         }
         try await cluster.expectCanaryUntouched(canary)

@@ -6,17 +6,19 @@ import TestSupport
 /// Three memcached nodes and two sidecars sharing them, each with a memcache front door socket.
 final class FrontDoorCluster: @unchecked Sendable {
     let dir = TempDir("frontdoor")
-    let memcached: [MemcachedServer]
+    let nodes: [any StoreServer]
     let sidecars: [SidecarProcess]
     var sockets: [String] { sidecars.indices.map { dir.file("mc\($0).sock") } }
+    /// The memcached nodes, for the tests that read them raw.
+    var memcached: [MemcachedServer] { nodes.compactMap { $0 as? MemcachedServer } }
 
-    init() throws {
+    init(_ backend: StoreBackend = .memcached) throws {
         let dir = self.dir
-        memcached = try (0..<3).map { _ in try MemcachedServer(dir: dir) }
+        nodes = try startStoreServers(backend, count: 3, dir: dir)
         let keyring = try SidecarProcess.makeKeyring(in: dir)
-        let nodes = memcached.map(\.address)
+        let addresses = nodes.map(\.address)
         sidecars = try (0..<2).map { i in
-            try SidecarProcess(dir: dir, name: "sidecar\(i)", memcached: nodes, keyring: keyring,
+            try SidecarProcess(dir: dir, name: "sidecar\(i)", backend: backend, nodes: addresses, keyring: keyring,
                                extra: ["--memcache-socket", dir.file("mc\(i).sock"), "--poll-timeout-ms", "200",
                                        "--connect-timeout-ms", "200", "--retry-interval-ms", "500"])
         }
@@ -24,7 +26,7 @@ final class FrontDoorCluster: @unchecked Sendable {
 
     deinit {
         for s in sidecars { s.process.killNow() }
-        for m in memcached { m.kill() }
+        for m in nodes { m.kill() }
     }
 }
 
@@ -50,9 +52,10 @@ let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
 let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
 
 @Suite(.serialized) struct FrontDoorTests {
-    @Test(.enabled(if: hasPymemcache, "pymemcache is not installed (make deps installs it)"))
-    func pymemcacheThroughTwoSidecars() throws {
-        let cluster = try FrontDoorCluster()
+    /// The front door is the same over either backend.
+    @Test(.enabled(if: hasPymemcache, "pymemcache is not installed (make deps installs it)"), arguments: StoreBackend.allCases)
+    func pymemcacheThroughTwoSidecars(_ backend: StoreBackend) throws {
+        let cluster = try FrontDoorCluster(backend)
         let run = try runClient("/usr/bin/env", ["python3", examples + "/pymemcache_checks.py", cluster.sockets[0], cluster.sockets[1]])
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output.contains("all checks passed"))

@@ -77,8 +77,13 @@ import TestSupport
         #expect(opened.data.user == "dave")
     }
 
-    @Test func twoHundredConcurrentReservationsThroughThreeSidecarsMakeExactlyOneStart() async throws {
-        let cluster = try SidecarCluster(sidecars: 3)
+    /// Over either backend (a token's revocation check and an idempotency record are records like any other).
+    @Test(arguments: StoreBackend.allCases)
+    func twoHundredConcurrentReservationsThroughThreeSidecarsMakeExactlyOneStart(_ backend: StoreBackend) async throws {
+        let cluster = try SidecarCluster(backend, sidecars: 3)
+        let token = try await cluster.clients[0].issueToken(Cart(user: "erin"), ttl: 60)
+        try await cluster.clients[1].revokeToken(token.token)
+        #expect(await unauthorizedCode { let _: OpenedToken<Cart> = try await cluster.clients[2].openToken(token.token) } == "token_revoked")
         let key = "pay-" + UUID().uuidString
         let clients = cluster.clients
         let all = await withTaskGroup(of: String.self) { group in
