@@ -192,6 +192,8 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         // Live: stock memcached clients (php-memcached, pymemcache, libmemcached tools) through two sidecars' front doors.
         .testTarget(name: "FrontDoorTests", dependencies: ["TestSupport"]),
+        // Live: the served OpenAPI document is the checked-in one, and schemathesis fuzzes every operation.
+        .testTarget(name: "OpenAPITests", dependencies: ["TestSupport"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
         .testTarget(name: "MemcacheProtocolTests", dependencies: ["MemcacheProtocol"]),
         .testTarget(

@@ -26,6 +26,7 @@ public struct OperationsRoutes<Context: RequestContext>: Sendable {
                                             .contentSecurityPolicy: "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'"],
                      body: .init(byteBuffer: ByteBuffer(string: DashboardPage.html)))
         }
+        router.get("openapi.json") { _, _ in Self.json(.ok, OpenAPIDocument.json) }
         router.get("metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metricsText())))
