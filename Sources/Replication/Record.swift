@@ -50,6 +50,12 @@ public struct Record: Equatable, Sendable {
 
     /// Total order between copies of the same record: the higher one wins on read and repair.
     public func isNewer(than other: Record) -> Bool { order > other.order }
+
+    /// The same write, possibly touched since: same version, kind, payload and flags (a read that
+    /// refreshes the access time changes only the idle rule's access time and the write id).
+    public func sameContent(as other: Record) -> Bool {
+        version == other.version && isTombstone == other.isTombstone && flags == other.flags && payload == other.payload
+    }
 }
 
 /// A sliding idle timeout: the record expires `timeout` ms after its last access.

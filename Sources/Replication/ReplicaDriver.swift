@@ -199,33 +199,42 @@ public struct ReplicaDriver: Sendable {
         }
         var index = 0
         var primary: Int?
+        // Nodes where a store timed out and was never confirmed: it may still land there later
+        // (a frozen node applies what it had queued when it thaws).
+        var uncertain = Set<Int>()
         // 1. CAS on the first live node that answers.
         while primary == nil, index < order.count, clock.monotonicNanos() < deadline {
             let node = order[index]
             index += 1
             guard health.isLive(node, now: clock.monotonicNanos()) else { continue }
-            switch writePrimary(record, copy, key: key, expected: expected?.record, node: node, current: known[node], deadline: deadline) {
+            switch writePrimary(record, copy, key: key, expected: expected?.record, node: node, current: known[node], deadline: deadline,
+                                uncertain: &uncertain) {
             case .written: primary = node
             case .conflict: return .conflict
             case .nodeDown: continue
             }
         }
-        guard let primary else { throw StoreUnavailable("no store node accepted the write") }
+        guard let primary else {
+            throw StoreUnavailable("no store node accepted the write",
+                                   unsettled: uncertain.isEmpty ? nil : .init(record: record, key: key, previous: expected?.record, nodes: uncertain.sorted()))
+        }
         // 2. The other copies, on the next live nodes clockwise.
         var holders = [primary]
         while holders.count < settings.replicas, index < order.count, clock.monotonicNanos() < deadline {
             let node = order[index]
             index += 1
             guard node != primary, health.isLive(node, now: clock.monotonicNanos()) else { continue }
-            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline) { holders.append(node) }
+            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline, uncertain: &uncertain) { holders.append(node) }
         }
         guard ReplicationDecisions.quorumReached(acks: holders.count, settings: settings) else {
             // Not acknowledged: take it back where it landed, so that a write acknowledged meanwhile
             // on the other side of a partition (same version, other data) is not outranked by it
             // after the heal.
-            let withdrawn = withdraw(record, key: key, from: holders, restoring: expected?.record)
+            let unanswered = withdraw(record, key: key, from: holders, restoring: expected?.record)
+            let unsettled = uncertain.union(unanswered).sorted()
             throw StoreUnavailable("the write reached \(holders.count) of \(settings.writeQuorum) required copies; "
-                                   + (withdrawn == holders.count ? "it was withdrawn" : "its outcome is unknown"))
+                                   + (unsettled.isEmpty ? "it was withdrawn" : "it is being withdrawn; its outcome is unknown until then"),
+                                   unsettled: unsettled.isEmpty ? nil : .init(record: record, key: key, previous: expected?.record, nodes: unsettled))
         }
         seen?.saw(record.order, key: key)
         return .written
@@ -236,21 +245,26 @@ public struct ReplicaDriver: Sendable {
     public func repair(_ record: Record, key: String, nodes: [Int]) -> Int {
         let deadline = budgetDeadline()
         let copy = SealedCopy(value: sealing.seal(record, storeKey: key), expiresAt: record.effectiveExpiresAt, order: record.order)
-        return nodes.filter { replicate(record, copy, key: key, to: $0, current: nil, deadline: deadline) }.count
+        var uncertain = Set<Int>()
+        return nodes.filter { replicate(record, copy, key: key, to: $0, current: nil, deadline: deadline, uncertain: &uncertain) }.count
     }
 
-    /// Takes a write that missed its quorum back from `nodes`, where they still hold it: the record
-    /// it replaced is put back (CAS over the write's copy), or the copy is removed for a create.
-    /// Returns on how many nodes it was withdrawn.
-    private func withdraw(_ record: Record, key: String, from nodes: [Int], restoring previous: Record?) -> Int {
+    /// Takes a write that missed its quorum back from `nodes`, where they hold it: the record it
+    /// replaced is put back (CAS over the write's copy), or the copy is removed for a create.
+    /// Returns the nodes that could not be settled (no answer): the caller tries them again later.
+    public func withdraw(_ record: Record, key: String, from nodes: [Int], restoring previous: Record?) -> [Int] {
         let restore = previous.map { SealedCopy(value: sealing.seal($0, storeKey: key), expiresAt: $0.effectiveExpiresAt, order: $0.order) }
-        var withdrawn = 0
+        var unanswered = [Int]()
         for node in nodes {
-            guard case .success(.present(let cas, let held?)) = readOne(key, on: node), held.writeID == record.writeID else { continue }
-            let outcome = restore.map { io.cas($0, key: key, on: node, cas: cas) } ?? io.delete(key: key, on: node)
-            if outcome == .ok { withdrawn += 1 }
+            switch readOne(key, on: node) {
+            case .failure: unanswered.append(node)
+            case .success(.present(let cas, let held?)) where held.writeID == record.writeID:
+                let outcome = restore.map { io.cas($0, key: key, on: node, cas: cas) } ?? io.delete(key: key, on: node)
+                if outcome != .ok && outcome != .notStored { unanswered.append(node) }
+            case .success: break  // not there (never landed, or overwritten since): settled
+            }
         }
-        return withdrawn
+        return unanswered
     }
 
     private enum PrimaryResult { case written, conflict, nodeDown }
@@ -258,7 +272,7 @@ public struct ReplicaDriver: Sendable {
     /// CAS (or add) on one node, read again and retried while the outcome is unknown.
     /// `current`, when known, is the node's copy as last read and stands in for the first read.
     private func writePrimary(_ record: Record, _ copy: SealedCopy, key: String, expected: Record?, node: Int,
-                              current: CopyState?, deadline: UInt64) -> PrimaryResult {
+                              current: CopyState?, deadline: UInt64, uncertain: inout Set<Int>) -> PrimaryResult {
         var current = current
         var unknown = false
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
@@ -275,16 +289,21 @@ public struct ReplicaDriver: Sendable {
             }
             let outcome: NodeOutcome
             switch ReplicationDecisions.primaryStep(current: state, writing: record, expected: expected, outcomeWasUnknown: unknown) {
-            case .alreadyWritten: return .written
+            case .alreadyWritten:
+                uncertain.remove(node)
+                return .written
             case .conflict: return .conflict
             case .store(let cas?): outcome = io.cas(copy, key: key, on: node, cas: cas)
             case .store(nil): outcome = io.add(copy, key: key, on: node)
             }
             switch outcome {
-            case .ok: return .written
+            case .ok:
+                uncertain.remove(node)
+                return .written
             case .notStored: return .conflict
             case .timedOut:
                 unknown = true  // read again and decide: it may have been applied
+                uncertain.insert(node)
                 nodeFailed(node, outcome, markDown: false)
             case .failed:
                 nodeFailed(node, outcome)
@@ -297,7 +316,7 @@ public struct ReplicaDriver: Sendable {
 
     /// Writes `record` to `node` unless it already holds it or something newer. True once it holds.
     private func replicate(_ record: Record, _ copy: SealedCopy, key: String, to node: Int,
-                           current: CopyState?, deadline: UInt64) -> Bool {
+                           current: CopyState?, deadline: UInt64, uncertain: inout Set<Int>) -> Bool {
         var current = current
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
             let state: CopyState
@@ -311,12 +330,19 @@ public struct ReplicaDriver: Sendable {
                     return false
                 }
             }
-            if ReplicationDecisions.replicaHolds(state, record) { return true }
+            if ReplicationDecisions.replicaHolds(state, record) {
+                uncertain.remove(node)
+                return true
+            }
             let outcome = io.setIfNewer(copy, key: key, on: node, replacingCAS: state.casID)
             switch outcome {
-            case .ok: return true
+            case .ok:
+                uncertain.remove(node)
+                return true
             case .notStored: continue  // raced with another writer: look again
-            case .timedOut: nodeFailed(node, outcome, markDown: false)
+            case .timedOut:
+                uncertain.insert(node)
+                nodeFailed(node, outcome, markDown: false)
             case .failed:
                 nodeFailed(node, outcome)
                 return false

@@ -30,6 +30,17 @@ public enum ReplicationDecisions {
             return heardHome >= needed ? .absent : .unknown(heardHome: heardHome, needed: needed)
         }
         guard newest.isTombstone || heardHome >= needed else { return .unknown(heardHome: heardHome, needed: needed) }
+        // Two copies of the same version with different contents: one write was acknowledged, the
+        // other missed its quorum and is being withdrawn (or a store of it that timed out landed
+        // late). The acknowledged one is held by at least a write quorum of copies; if no content
+        // is, nothing heard can tell which it is, so the answer waits (and nothing is repaired).
+        let siblings = copies.compactMap(\.state.record).filter { $0.version == newest.version && $0.isTombstone == newest.isTombstone }
+        if siblings.contains(where: { !$0.sameContent(as: newest) }) {
+            let backed = siblings.filter { candidate in siblings.count { $0.sameContent(as: candidate) } >= settings.writeQuorum }
+            guard let winner = backed.max(by: { $1.isNewer(than: $0) }) else { return .unknown(heardHome: heardHome, needed: needed) }
+            let repair = copies.filter { copy in copy.state.record.map { $0.version < winner.version } ?? true }.map(\.node)
+            return .found(winner, repair: winner.isLive(at: now) || winner.isTombstone ? repair : [])
+        }
         // An expired record is left to expire on every node; repairing it would only extend its life.
         let repairable = newest.isTombstone || newest.isLive(at: now)
         let repair = repairable ? copies.filter { copy in

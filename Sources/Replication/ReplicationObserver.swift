@@ -13,10 +13,29 @@ public protocol ReplicationObserver: Sendable {
 public struct StoreUnavailable: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
     public var retryAfterSeconds: Int
+    /// A write that missed its quorum and could not yet be withdrawn everywhere (a node did not
+    /// answer, or a store to it timed out and may still land): the shell keeps withdrawing it.
+    public var unsettled: Unsettled?
 
-    public init(_ message: String, retryAfterSeconds: Int = 1) {
+    public struct Unsettled: Equatable, Sendable {
+        public var record: Record
+        public var key: String
+        /// What the write replaced (nil for a create): what a withdrawal puts back.
+        public var previous: Record?
+        public var nodes: [Int]
+
+        public init(record: Record, key: String, previous: Record?, nodes: [Int]) {
+            self.record = record
+            self.key = key
+            self.previous = previous
+            self.nodes = nodes
+        }
+    }
+
+    public init(_ message: String, retryAfterSeconds: Int = 1, unsettled: Unsettled? = nil) {
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
+        self.unsettled = unsettled
     }
 
     public var description: String { message }

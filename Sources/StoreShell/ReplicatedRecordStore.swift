@@ -74,9 +74,30 @@ public final class ReplicatedRecordStore: RecordStorage {
             return outcome
         case .failure(let error):
             metrics.unavailable.increment()
+            if let unsettled = error.unsettled { keepWithdrawing(unsettled) }
             throw error
         }
     }
+
+    /// A write that missed its quorum may still land on a node that did not answer (a frozen node
+    /// applies its queued requests when it thaws): it is withdrawn there as soon as the node
+    /// answers, once a second, for at most `maxWithdrawalAttempts` seconds.
+    private func keepWithdrawing(_ unsettled: StoreUnavailable.Unsettled) {
+        let driver = self.driver, threadPool = self.threadPool
+        Task {
+            var nodes = unsettled.nodes
+            for _ in 0..<Self.maxWithdrawalAttempts where !nodes.isEmpty {
+                try? await Task.sleep(for: .seconds(1))
+                let pending = nodes
+                guard let left = try? await threadPool.runIfActive({
+                    driver.withdraw(unsettled.record, key: unsettled.key, from: pending, restoring: unsettled.previous)
+                }) else { return }
+                nodes = left
+            }
+        }
+    }
+
+    static let maxWithdrawalAttempts = 30
 
     /// Repairs run in the background, bounded: past `maxRepairsInFlight` a repair is dropped (the
     /// next read of the record schedules it again).

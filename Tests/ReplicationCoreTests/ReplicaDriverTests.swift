@@ -155,6 +155,38 @@ struct Fixture {
         #expect(minority.text(try majority.read(key).loaded?.record) == "acknowledged")
     }
 
+    /// A store that timed out may land later (a frozen node applies what it had queued when it
+    /// thaws). When such a write misses its quorum, the error names the node, and the write is
+    /// withdrawn there once the node answers.
+    @Test func aTimedOutStoreOfARefusedWriteIsWithdrawnOnceTheNodeAnswers() throws {
+        let f = try Fixture()
+        let order = f.order(key)
+        let v1 = f.item("v1", version: 1)
+        f.put(v1, key: key, on: Array(order.prefix(2)))
+        let loaded = try #require(try f.driver.read(key).loaded)
+        // The primary applies the cas but its answer is lost, then it stops answering; the other
+        // nodes are gone too, so the write cannot reach its quorum.
+        f.io.setMode(.timesOutAfterApplying, of: order[0])
+        f.io.afterWrite.withLock { $0 = { node, io in if node == order[0] { io.setMode(.down, of: node) } } }
+        f.io.setMode(.down, of: order[1])
+        f.io.setMode(.down, of: order[2])
+        let v2 = f.item("refused", version: 2)
+        var unsettled: StoreUnavailable.Unsettled?
+        do {
+            _ = try f.driver.write(v2, key: key, expected: loaded)
+            Issue.record("a write without a quorum was acknowledged")
+        } catch {
+            unsettled = error.unsettled
+        }
+        let pending = try #require(unsettled)
+        #expect(pending.nodes == [order[0]] && pending.previous == v1)
+        f.io.setMode(.up, of: order[0])
+        #expect(f.held(key, on: order[0]) == v2, "the timed-out store landed")
+        let left = f.driver.withdraw(v2, key: key, from: pending.nodes, restoring: pending.previous)
+        #expect(left.isEmpty)
+        #expect(f.held(key, on: order[0]) == v1, "withdrawn once the node answered")
+    }
+
     @Test func aCreateNeverOverwritesAnExistingOrUndecodableCopy() throws {
         let f = try Fixture()
         let primary = f.order(key)[0]

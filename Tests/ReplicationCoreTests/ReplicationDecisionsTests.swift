@@ -22,6 +22,29 @@ import Testing
         #expect(ReplicationDecisions.resolve(copies, home: [0, 1], settings: settings, now: 0) == .found(rec(3), repair: [0, 1]))
     }
 
+    /// Same version, other contents: the copy held by a write quorum wins; with none, no answer.
+    @Test func siblingsOfOneVersionAreDecidedByTheQuorumThatHoldsOne() {
+        func content(_ text: String, touched: Int64) -> Record {
+            Record(namespace: .session, version: 5, writeID: .random(in: 1...UInt64.max), expiresAt: Record.never,
+                   idle: IdleRule(lastAccessAt: touched, timeout: Int64.max / 4), payload: Array(text.utf8))
+        }
+        let acknowledged = content("acknowledged", touched: 1), refused = content("refused", touched: 9)
+        let lax = ReplicationSettings(replicas: 3, writeQuorum: 2, operationBudgetMs: 1000)
+        let three = [NodeCopy(node: 0, state: .present(cas: 1, record: refused)),
+                     NodeCopy(node: 1, state: .present(cas: 2, record: acknowledged)),
+                     NodeCopy(node: 2, state: .present(cas: 3, record: acknowledged))]
+        #expect(ReplicationDecisions.resolve(three, home: [0, 1, 2], settings: lax, now: 0) == .found(acknowledged, repair: []))
+        // Two copies heard, one each: nothing tells which was acknowledged.
+        let two = Array(three.prefix(2))
+        #expect(ReplicationDecisions.resolve(two, home: [0, 1], settings: settings, now: 0) == .unknown(heardHome: 2, needed: 1))
+        // A mere touch is not a conflict: the later access wins.
+        var touched = acknowledged
+        touched.idle?.lastAccessAt = 7
+        touched.writeID = 99
+        let touch = [NodeCopy(node: 0, state: .present(cas: 1, record: acknowledged)), NodeCopy(node: 1, state: .present(cas: 2, record: touched))]
+        #expect(ReplicationDecisions.resolve(touch, home: [0, 1], settings: settings, now: 0) == .found(touched, repair: [0]))
+    }
+
     @Test func silenceNeedsEnoughHomeReplicas() {
         let missOffHome = [NodeCopy(node: 2, state: .missing)]
         #expect(ReplicationDecisions.resolve(missOffHome, home: [0, 1], settings: settings, now: 0) == .unknown(heardHome: 0, needed: 1))
