@@ -27,12 +27,22 @@ public final class ManagedProcess: @unchecked Sendable {
     public func freeze() { signal(SIGSTOP) }
     public func resume() { signal(SIGCONT) }
 
-    /// SIGKILL and reap.
+    /// SIGKILL and wait (at most 10 s) until it is gone. Not `Process.waitUntilExit()`: Foundation
+    /// sometimes loses a child's exit notification, and then that call never returns (a test run
+    /// hung on it); the process's state in /proc says whether it is dead.
     public func killNow() {
         guard process.isRunning else { return }
         kill(pid, SIGCONT)
         kill(pid, SIGKILL)
-        process.waitUntilExit()
+        for _ in 0..<1000 where process.isRunning && !Self.hasExited(pid) { usleep(10_000) }
+    }
+
+    /// True once `pid` is a zombie or gone.
+    static func hasExited(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state == "Z" || state == "X"
     }
 
     /// Sends SIGTERM and waits up to `seconds` for the exit; SIGKILL after that. Returns the exit status.
