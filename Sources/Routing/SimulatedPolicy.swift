@@ -18,6 +18,11 @@ public enum SimulatedPolicy: Sendable, Hashable {
     /// 1 / 2 / 4 / 8 / 16 routers gave p99 7.4 / 6.7 / 5.6 / 5.6 / 5.8 s; with 32 routers,
     /// telling it 1 / 8 / 16 gave 8.0 / 7.0 / 6.9 s.
     case mesh(choices: Int = 2, extrapolate: Bool = true)
+    /// `mesh` behind Envoy's zone-aware split (`ZoneSplit`): each request first draws a zone
+    /// from the router's split (traffic share = the zone's share of routers, capacity share =
+    /// its share of the estimated weights), then `mesh` picks within that zone. Without zones
+    /// in the scenario it is `mesh`.
+    case meshZoneAware
 
     public var label: String {
         switch self {
@@ -32,6 +37,7 @@ public enum SimulatedPolicy: Sendable, Hashable {
             if d != 2 { tags.append("d=\(d)") }
             if !x { tags.append("own-only") }
             return tags.isEmpty ? "mesh" : "mesh[" + tags.joined(separator: ",") + "]"
+        case .meshZoneAware: return "mesh-zone"
         }
     }
 
@@ -46,6 +52,7 @@ public enum SimulatedPolicy: Sendable, Hashable {
         case .mesh(let d, let x):
             return "weights estimated from gossiped throughput/utilization; \(d) draws ∝ weight, least (in-flight + 1)/weight;"
                 + (x ? " gossiped in-flight + routers × own change since the report" : " gossiped in-flight corrected by own requests only")
+        case .meshZoneAware: return "as mesh, within the zone drawn from Envoy's zone-aware split of the estimated weights"
         }
     }
 
@@ -77,6 +84,7 @@ public enum SimulatedPolicy: Sendable, Hashable {
         case .leastResponseTime: return LeastResponseTime(signal: .local)
         case .powerOfTwoChoices(let s): return PowerOfTwoChoices(signal: s, weighted: false)
         case .mesh(let d, let x): return MeshWeighted(choices: d, routers: x ? routers : 1)
+        case .meshZoneAware: return MeshWeighted(choices: 2, routers: routers)
         }
     }
 
@@ -105,6 +113,7 @@ public enum SimulatedPolicy: Sendable, Hashable {
         case "mesh": self = .mesh()
         case "mesh[d=3]", "mesh3": self = .mesh(choices: 3)
         case "mesh[own-only]", "mesh-own-only": self = .mesh(extrapolate: false)
+        case "mesh-zone", "mesh-zone-aware": self = .meshZoneAware
         default: return nil
         }
     }

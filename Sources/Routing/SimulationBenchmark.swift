@@ -53,7 +53,8 @@ public enum SimulationBenchmark {
         if !dist.isEmpty { out += "  disturbances: " + dist.joined(separator: "; ") + "\n" }
         out += "  measured \(Format.trimmed(scenario.duration)) s after \(Format.trimmed(scenario.warmup)) s warm-up; \(seedCount) seeds; cells: median [min-max] over seeds; latencies in s\n"
 
-        let header = ["policy", "p50", "p99", "p99.9", "deadline err %", "util max/mean", "mean"]
+        var header = ["policy", "p50", "p99", "p99.9", "deadline err %", "util max/mean", "mean"]
+        if scenario.zones != nil { header.append("cross-zone %") }
         var rows: [[String]] = [header]
         for s in summaries {
             func cell(_ f: (SimulationResult) -> Double) -> String {
@@ -61,11 +62,13 @@ public enum SimulationBenchmark {
                 let r = s.range(f)
                 return "\(Format.sig3(m)) [\(Format.sig3(r.min))-\(Format.sig3(r.max))]"
             }
-            rows.append([
+            var row = [
                 s.policy.label,
                 cell { $0.p50 }, cell { $0.p99 }, cell { $0.p999 },
                 cell { $0.deadlineErrorRate * 100 }, cell { $0.utilizationImbalance }, cell { $0.meanLatency },
-            ])
+            ]
+            if scenario.zones != nil { row.append(cell { $0.crossZoneShare * 100 }) }
+            rows.append(row)
         }
         var widths = Array(repeating: 0, count: header.count)
         for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }

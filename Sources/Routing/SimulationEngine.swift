@@ -53,6 +53,7 @@ struct SimulationEngine {
     var reqHost: [Int] = []
     var reqArrival: [Double] = []
     var reqWork: [Double] = []
+    var reqCross: [Bool] = []
     var freeSlots: [Int] = []
 
     // Arrivals.
@@ -62,6 +63,9 @@ struct SimulationEngine {
     // Results.
     var latencies: [Double] = []
     var outstandingMeasured = 0
+    var crossMeasured = 0
+    /// Routers per zone (the traffic side of the zone split), when the scenario has zones.
+    var routersPerZone: [String: Double] = [:]
 
     init(scenario: SimulatorScenario, policy: SimulatedPolicy, seed: UInt64) {
         self.scenario = scenario
@@ -91,6 +95,9 @@ struct SimulationEngine {
                 localLatency: PeakEWMA(tau: scenario.latencyTau))
         }
         peers = Array(repeating: template, count: scenario.routers)
+        if let z = scenario.zones {
+            for r in 0..<scenario.routers { routersPerZone[String(z.routerZone[r]), default: 0] += 1 }
+        }
 
         baseSlow = Array(repeating: 1, count: n)
         if let sh = scenario.disturbances.slowHost, sh.host >= 0, sh.host < n {
@@ -187,8 +194,9 @@ struct SimulationEngine {
         if rate(at: now) < maxRateFactor, arrivalRng.nextUnit() * maxRateFactor >= rate(at: now) { return }
         let r = arrivalRng.nextIndex(scenario.routers)
         let work = scenario.service.sample(rng: &workRng)
-        guard let h = policies[r].pick(from: peers[r], rng: &routerRngs[r]) else { return }
+        guard let h = pickHost(router: r) else { return }
         peers[r][h].localInFlight += 1
+        let cross = scenario.zones.map { $0.hostZone[h] != $0.routerZone[r] } ?? false
 
         let slot: Int
         if let s = freeSlots.popLast() {
@@ -197,20 +205,49 @@ struct SimulationEngine {
             reqHost[s] = h
             reqArrival[s] = now
             reqWork[s] = work
+            reqCross[s] = cross
         } else {
             slot = reqRouter.count
             reqRouter.append(r)
             reqHost.append(h)
             reqArrival.append(now)
             reqWork.append(work)
+            reqCross.append(cross)
         }
-        if now >= scenario.warmup { outstandingMeasured += 1 }
+        if now >= scenario.warmup {
+            outstandingMeasured += 1
+            if cross { crossMeasured += 1 }
+        }
         inSystem[h] += 1
         if busy[h] < scenario.workersPerHost {
             startService(host: h, slot: slot)
         } else {
             queue[h].append(slot)
         }
+    }
+
+    /// The router's policy; with `meshZoneAware` and zones, only within the zone drawn from
+    /// the router's `ZoneSplit` (all hosts if that zone has nothing routable).
+    mutating func pickHost(router r: Int) -> Int? {
+        guard policyKind == .meshZoneAware, let z = scenario.zones else {
+            return policies[r].pick(from: peers[r], rng: &routerRngs[r])
+        }
+        var capacity: [String: Double] = [:]
+        for h in 0..<hostCount where peers[r][h].isRoutable { capacity[String(z.hostZone[h]), default: 0] += peers[r][h].weight }
+        let split = ZoneSplit.split(local: String(z.routerZone[r]), traffic: routersPerZone, capacity: capacity)
+        var u = routerRngs[r].nextUnit()
+        var zone: String? = nil
+        for key in split.keys.sorted() {
+            zone = key
+            u -= split[key]!
+            if u < 0 { break }
+        }
+        guard let zone else { return policies[r].pick(from: peers[r], rng: &routerRngs[r]) }
+        let outside = (0..<hostCount).filter { String(z.hostZone[$0]) != zone && peers[r][$0].healthy }
+        for h in outside { peers[r][h].healthy = false }
+        let picked = policies[r].pick(from: peers[r], rng: &routerRngs[r])
+        for h in outside { peers[r][h].healthy = true }
+        return picked ?? policies[r].pick(from: peers[r], rng: &routerRngs[r])
     }
 
     mutating func accountBusy(host h: Int) {
@@ -239,14 +276,16 @@ struct SimulationEngine {
         inSystem[h] -= 1
         completionsSinceReport[h] += 1
         let arrivedAt = reqArrival[slot]
-        let latency = now - arrivedAt
+        // Across zones the request also travels there and back (the host does not see that).
+        let hostLatency = now - arrivedAt
+        let latency = hostLatency + (reqCross[slot] ? 2 * (scenario.zones?.interZoneDelay ?? 0) : 0)
         let r = reqRouter[slot]
         freeSlots.append(slot)
 
         // Host-side latency EWMA (what it reports).
         let dt = now - latencyStamp[h]
         let w = Math.exp(-dt / scenario.reportTau)
-        latencyEWMA[h] = latencyEWMA[h] == 0 ? latency : latencyEWMA[h] * w + latency * (1 - w)
+        latencyEWMA[h] = latencyEWMA[h] == 0 ? hostLatency : latencyEWMA[h] * w + hostLatency * (1 - w)
         latencyStamp[h] = now
 
         // The router learns of the completion at once.
@@ -349,6 +388,7 @@ struct SimulationEngine {
             p50: Percentile.of(sorted: latencies, 0.5),
             p99: Percentile.of(sorted: latencies, 0.99),
             p999: Percentile.of(sorted: latencies, 0.999),
-            deadlineErrors: late, utilization: util, unfinished: outstandingMeasured)
+            deadlineErrors: late, utilization: util, unfinished: outstandingMeasured,
+            crossZoneShare: latencies.isEmpty ? 0 : Double(crossMeasured) / Double(latencies.count))
     }
 }

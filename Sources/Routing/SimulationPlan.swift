@@ -4,7 +4,8 @@
 /// Flags are `--key value` or `--key=value`; a scenario file holds `key = value` lines with the
 /// same keys (`#` starts a comment). Flags override the file. Keys:
 ///
-///     preset        benchmark | heterogeneous | slowdowns | supermarket   (default: benchmark)
+///     preset        benchmark | heterogeneous | slowdowns | supermarket | zones   (default: benchmark)
+///     zone-delay    zones preset: one-way delay between the two zones, seconds (default 0.5)
 ///     hosts         number of hosts (with a capacity ratio)
 ///     capacities    a ratio split evenly over the hosts ("4:2:1") or one value per host ("4,2,1,1")
 ///     workers       servers per host
@@ -91,6 +92,7 @@ public struct SimulationPlan: Sendable {
         let known: Set<String> = [
             "preset", "hosts", "capacities", "workers", "service", "service-mean", "arrivals", "load", "routers",
             "gossip", "slowdowns", "slow-host", "ramp", "duration", "warmup", "deadline", "seeds", "policies",
+            "zone-delay",
         ]
         for k in map.keys where !known.contains(k) { throw ParseError(message: "unknown option '\(k)'") }
 
@@ -138,6 +140,11 @@ public struct SimulationPlan: Sendable {
             base = [.supermarket(hosts: Int(try number("hosts") ?? 100), lambda: try number("load") ?? 0.9, duration: duration ?? 6000)]
             supermarket = true
             if map["policies"] == nil { policies = [.random, .powerOfTwoChoices(.local)] }
+        case "zones":
+            let delay = try number("zone-delay") ?? 0.5
+            guard delay >= 0 else { throw ParseError(message: "--zone-delay must be at least 0") }
+            base = [.twoZones(interZoneDelay: delay, duration: duration ?? 10_000)]
+            if map["policies"] == nil { policies = [.roundRobin, .mesh(), .meshZoneAware] }
         case "custom":
             base = [SimulatorScenario(name: "custom", capacities: [1], load: 0.7, duration: duration ?? 10_000)]
         default:
@@ -196,6 +203,9 @@ public struct SimulationPlan: Sendable {
             if let r = try number("ramp") { s.disturbances.overloadRamp = .init(peakLoad: r) }
             if let w = try number("warmup") { s.warmup = max(0, w) }
             if let d = try number("deadline") { s.deadline = d }
+            if let z = s.zones, z.hostZone.count != s.capacities.count || z.routerZone.count != s.routers {
+                throw ParseError(message: "--preset zones places 12 hosts and 8 routers; --hosts, --capacities and --routers cannot change their number")
+            }
             let scenarioKeys: Set<String> = [
                 "hosts", "capacities", "workers", "service", "service-mean", "arrivals", "load", "routers", "gossip",
                 "slowdowns", "slow-host", "ramp", "deadline",

@@ -14,6 +14,8 @@ public struct SimulationResult: Sendable, Hashable {
     public var utilization: [Double]
     /// Requests still in the system when the run ended (a sign of instability when large).
     public var unfinished: Int
+    /// Share of the measured requests that crossed zones (0 without zones).
+    public var crossZoneShare: Double = 0
 
     public var deadlineErrorRate: Double { requests == 0 ? 0 : Double(deadlineErrors) / Double(requests) }
 

@@ -29,6 +29,24 @@ public struct SimulatorScenario: Sendable, Hashable {
     public var deadline: Double
     public var disturbances: Disturbances
     public var weightFunction: WeightFunction
+    /// Hosts and routers placed in zones, with a network delay between zones; nil: one zone.
+    public var zones: ZoneLayout? = nil
+
+    /// Where hosts and routers are, for cross-border routing. A request from a router to a host
+    /// in another zone takes `interZoneDelay` seconds each way on top of its time at the host.
+    public struct ZoneLayout: Sendable, Hashable {
+        /// Zone index of each host and of each router.
+        public var hostZone: [Int]
+        public var routerZone: [Int]
+        /// One-way delay between zones, seconds.
+        public var interZoneDelay: Double
+
+        public init(hostZone: [Int], routerZone: [Int], interZoneDelay: Double) {
+            self.hostZone = hostZone
+            self.routerZone = routerZone
+            self.interZoneDelay = interZoneDelay
+        }
+    }
 
     public init(
         name: String = "custom",
@@ -105,6 +123,19 @@ public struct SimulatorScenario: Sendable, Hashable {
             capacities: Array(repeating: 1, count: 12),
             load: 0.7, routers: 8, gossipInterval: gossipInterval, duration: duration,
             disturbances: Disturbances(randomSlowdowns: .init(factor: 3, rate: 0.005, meanDuration: 20)))
+    }
+
+    /// Two zones of six identical hosts each; six of the eight routers sit in zone 0 (it sends
+    /// 75 % of the traffic with 50 % of the capacity), 70 % load, gossip 1 s, and
+    /// `interZoneDelay` seconds each way between the zones.
+    public static func twoZones(interZoneDelay: Double = 0.5, duration: Double = 4000) -> SimulatorScenario {
+        var s = SimulatorScenario(
+            name: "2 zones x 6 identical hosts, routers 6+2, 70% load, gossip 1 s, inter-zone delay \(Format.trimmed(interZoneDelay)) s each way",
+            capacities: Array(repeating: 1, count: 12),
+            load: 0.7, routers: 8, gossipInterval: 1, duration: duration)
+        s.zones = ZoneLayout(hostZone: (0..<12).map { $0 < 6 ? 0 : 1 }, routerZone: (0..<8).map { $0 < 6 ? 0 : 1 },
+                             interZoneDelay: interZoneDelay)
+        return s
     }
 
     /// Mitzenmacher's supermarket model: `hosts` identical exponential servers, Poisson

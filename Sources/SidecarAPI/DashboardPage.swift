@@ -1,6 +1,7 @@
 /// `GET /ui`: one self-contained page (no CDN, nothing fetched from elsewhere) that polls
 /// `/v1/mesh` every second and shows members, weights, Tᵢ/Sᵢ, the mesh means T̄ and S̄, and a
-/// chart of each host's latency over the last two minutes.
+/// chart of each host's latency over the last two minutes. With zones (serf tag `zone`), the
+/// member rows are grouped under one header row per zone with its weight share, T̄ and S̄.
 public enum DashboardPage {
     public static let html = #"""
 <!doctype html>
@@ -20,6 +21,7 @@ public enum DashboardPage {
  .bar{display:inline-block;height:8px;background:#4f7cff;border-radius:4px;vertical-align:middle;margin-right:6px}
  svg{background:#fff;border:1px solid #dde2e8;border-radius:8px}
  .err{color:#c5221f}
+ tr.zone td{background:#eef2ff;text-align:left;font-weight:600}
 </style></head>
 <body>
 <h1>SessionMesh</h1>
@@ -58,14 +60,22 @@ function render(m){
   document.getElementById("sbar").textContent = fmt(m.meanSessions, 1);
   const imb = m.imbalance || {};
   document.getElementById("imb").textContent = fmt(imb.responseTime, 2) + " · " + fmt(imb.sessions, 2);
-  document.getElementById("rows").innerHTML = members.map(x => {
+  const row = x => {
     const l = x.load || {};
     return "<tr><td>"+esc(x.name)+(x.isLocal?" (this host)":"")+"</td><td class='l "+esc(x.status)+"'>"+esc(x.status)+"</td>"+
       "<td><span class='bar' style='width:"+Math.round(60*(x.weight||0)/maxW)+"px'></span>"+fmt(x.weight,2)+"</td>"+
       "<td>"+fmt(x.responseTimeMs,2)+"</td><td>"+fmt(x.sessions,0)+"</td><td>"+fmt(l.inFlight,0)+"</td><td>"+fmt(l.requestRate,1)+"</td>"+
       "<td>"+(l.cpu===undefined?"–":Math.round(l.cpu*100)+"%")+"</td><td>"+(x.loadAge===null||x.loadAge===undefined?"–":fmt(x.loadAge,1)+" s")+"</td>"+
       "<td class='l'>"+esc(x.appAddress||"")+"</td><td class='l'>"+esc(x.address||"")+"</td></tr>";
-  }).join("");
+  };
+  // Grouped by zone when any member has one: a header row per zone, then its members.
+  const zones = (m.zones || []).filter(z => z.members && z.members.length);
+  const byName = {}; for(const x of members){ byName[x.name] = x; }
+  document.getElementById("rows").innerHTML = (zones.length > 1 || (zones.length === 1 && zones[0].zone !== ""))
+    ? zones.map(z => "<tr class='zone'><td colspan='11'>zone "+esc(z.zone || "(none)")+" · "+z.members.length+" member"+(z.members.length === 1 ? "" : "s")+
+        " · weight share "+Math.round(100*(z.weightShare||0))+"% · T̄ "+fmt(z.meanResponseTimeMs,2)+" ms · S̄ "+fmt(z.meanSessions,1)+"</td></tr>"+
+        z.members.map(n => byName[n]).filter(Boolean).map(row).join("")).join("")
+    : members.map(row).join("");
   const now = Date.now();
   for(const x of members){ (history[x.name] = history[x.name] || []).push([now, x.responseTimeMs]); }
   for(const k in history){ history[k] = history[k].filter(p => now - p[0] <= 120000); }

@@ -258,12 +258,22 @@ public final class RoutingEngine: Sendable {
     /// The HAProxy agent-check line for this node (no newline): `drain` while the sidecar shuts
     /// down (or its report says draining), `down#store unavailable` when the store cannot serve,
     /// else `up N%` with N = this node's mesh weight × 100, clamped to 1…256 (HAProxy 2.6).
-    public func agentCheckLine(storeAvailable: Bool, draining: Bool) -> String {
+    ///
+    /// `balancerZone`: the zone of the HAProxy asking (its `agent-send "zone=NAME\n"`, see
+    /// `AgentZoneRequest`). With zones, N% is then this node's share of that zone's traffic under
+    /// the zone-aware split (`ZonePlan.weighted`), and `up 0%` when the split gives this node's
+    /// zone nothing (weight 0, undone by the next `up N%`, unlike `drain`).
+    public func agentCheckLine(storeAvailable: Bool, draining: Bool, balancerZone: String? = nil) -> String {
         let line: String
         if draining {
             line = HAProxyAgentCheck.response(weight: 0, state: .drain)
         } else if !storeAvailable {
             line = HAProxyAgentCheck.response(weight: 0, state: .down(reason: "store unavailable"))
+        } else if let balancerZone, case let (members, plain, _) = snapshot(),
+                  let plan = ZonePlan(members: members, table: plain, localZone: balancerZone),
+                  let own = plain[localName], own.state != .draining, own.weight > 0,
+                  let zoned = plan.weighted(plain)[localName] {
+            line = zoned.weight > 0 ? HAProxyAgentCheck.response(weight: zoned.weight, state: .up) : "up 0%"
         } else {
             line = HAProxyAgentCheck.response(for: localName, in: table())
         }
@@ -276,8 +286,11 @@ public final class RoutingEngine: Sendable {
         nginxUpstream(renderer: NginxUpstreamRenderer(name: name))
     }
 
+    /// With zones (`ZonePlan`), the weights are this sidecar's zone-aware split: members of a
+    /// zone the split gives nothing are marked `down`.
     public func nginxUpstream(renderer: NginxUpstreamRenderer) -> String? {
-        let table = table()
+        let (members, plain, _) = snapshot()
+        let table = ZonePlan(members: members, table: plain, localName: localName)?.weighted(plain) ?? plain
         guard table.entries.contains(where: { !$0.address.isEmpty }) else { return nil }
         return renderer.render(table)
     }

@@ -130,8 +130,8 @@ public enum Sidecar {
         if let mesh { services.append(.init(service: mesh)) }
         // The agent keeps answering (`drain`) until the API has drained.
         if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
-            services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, maxConnections: limits.agent, response: {
-                engine.agentCheckLine(storeAvailable: readiness.isReady, draining: drain.isDraining)
+            services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, maxConnections: limits.agent, response: { zone in
+                engine.agentCheckLine(storeAvailable: readiness.isReady, draining: drain.isDraining, balancerZone: zone)
             })))
         }
         if let path = config.nginxUpstreamFile {

@@ -14,6 +14,13 @@ struct ZonePlan: Sendable, Equatable {
     init?(members: [MeshMember], table: WeightTable, localName: String) {
         let routable = members.filter { RoutingEngine.isRoutable($0) }
         guard let local = routable.first(where: { $0.name == localName })?.tags["zone"] else { return nil }
+        self.init(members: members, table: table, localZone: local)
+    }
+
+    /// The split for traffic that originates in `localZone` (a balancer in that zone; it need
+    /// not hold a sidecar).
+    init?(members: [MeshMember], table: WeightTable, localZone local: String) {
+        let routable = members.filter { RoutingEngine.isRoutable($0) }
         var zoneOf: [String: String] = [:]
         var traffic: [String: Double] = [:], capacity: [String: Double] = [:]
         for m in routable {
@@ -40,5 +47,28 @@ struct ZonePlan: Sendable, Equatable {
             if u < acc { return z }
         }
         return zones.last!
+    }
+
+    /// The table with each member's weight replaced by its share of this sidecar's traffic under
+    /// the split: `split[zone] × (wᵢ / Σ w of its zone) × N`, N = the number of entries with a
+    /// positive weight, so the weights keep the table's scale (mean 1 over those entries). A member of a zone the split
+    /// gives nothing gets weight 0 (nginx marks it `down`). For outputs rendered by one sidecar
+    /// for all members (the nginx upstream file).
+    func weighted(_ table: WeightTable) -> WeightTable {
+        var zoneWeight: [String: Double] = [:]
+        for e in table.entries where e.weight > 0 {
+            if let z = zoneOf[e.node] { zoneWeight[z, default: 0] += e.weight }
+        }
+        let n = Double(table.entries.filter { $0.weight > 0 }.count)
+        var out = table
+        for i in out.entries.indices {
+            let e = out.entries[i]
+            guard e.weight > 0, let z = zoneOf[e.node], let total = zoneWeight[z], total > 0 else {
+                out.entries[i].weight = 0
+                continue
+            }
+            out.entries[i].weight = (split[z] ?? 0) * e.weight / total * n
+        }
+        return out
     }
 }

@@ -11,7 +11,7 @@ final class MeshTrio: @unchecked Sendable {
     let adminPort = freeLoopbackPort()
     let client: SessionMeshClient
 
-    init() throws {
+    init(zones: [String]? = nil) throws {
         let dir = self.dir
         memcached = try MemcachedServer(dir: dir)
         let keyring = try SidecarProcess.makeKeyring(in: dir)
@@ -19,6 +19,7 @@ final class MeshTrio: @unchecked Sendable {
         for i in 0..<3 {
             var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(ports[i])", "--gossip-keyring", keyring,
                          "--app-address", "127.0.0.1:\(9001 + i)"]
+            if let zones { extra += ["--zone", zones[i]] }
             if i > 0 { extra += ["--join", "127.0.0.1:\(ports[0])"] } else { extra += ["--admin-bind", "127.0.0.1:\(adminPort)"] }
             sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address], keyring: keyring, extra: extra))
         }
@@ -72,6 +73,20 @@ func runChromium(_ arguments: [String], dir: TempDir) throws -> (status: Int32, 
         // The page is self-contained: no external scripts, styles or fetches.
         let page = String(decoding: try await trio.client.send(.GET, "/ui").body, as: UTF8.self)
         #expect(!page.contains("http://") && !page.contains("https://") && !page.contains("src="))
+    }
+
+    @Test func theDashboardGroupsMembersByZone() async throws {
+        let trio = try MeshTrio(zones: ["de", "de", "fr"])
+        #expect(await eventually(seconds: 10) { await trio.aliveMembers() == ["host1", "host2", "host3"] })
+        let dom = try runChromium(["--virtual-time-budget=5000", "--dump-dom", "http://127.0.0.1:\(trio.adminPort)/ui"], dir: trio.dir)
+        #expect(dom.status == 0)
+        let out = dom.output
+        let de = try #require(out.range(of: "<td colspan=\"11\">zone de · 2 members · weight share "), "\(out)")
+        let fr = try #require(out.range(of: "<td colspan=\"11\">zone fr · 1 member · weight share "), "\(out)")
+        let rows = ["host1", "host2", "host3"].map { out.range(of: "<td>\($0)")?.lowerBound }
+        #expect(rows.allSatisfy { $0 != nil })
+        // host1 and host2 under de, host3 under fr.
+        #expect(de.upperBound < rows[0]! && rows[0]! < fr.lowerBound && rows[1]! < fr.lowerBound && fr.upperBound < rows[2]!)
     }
 
     @Test func metricsCoverRequestsStoreGossipAndRouting() async throws {
