@@ -75,6 +75,13 @@ public struct ReplicaDriver: Sendable {
             }
         }
         guard !copies.isEmpty else { throw StoreUnavailable("no store node answered") }
+        if case .conflict = verdict(copies, order: order) {
+            // Siblings of one version: read every other node too; the acknowledged one is held by a write quorum.
+            let rest = order.filter { node in !copies.contains { $0.node == node } }
+            let answers = io.gets(rest.map { _ in [key] }, on: rest)
+            let opened = open(answers.map { (try? $0.get())?[key] }, key: key, nodes: rest)
+            for (i, node) in rest.enumerated() where (try? answers[i].get()) != nil { copies.append(NodeCopy(node: node, state: opened[i])) }
+        }
         return try outcome(of: copies, key: key, order: order, floor: floor)
     }
 
@@ -108,10 +115,17 @@ public struct ReplicaDriver: Sendable {
             }
             let states = open(nodes.map { itemsOfNode[$0]![key] }, key: key, nodes: nodes)
             let copies = zip(nodes, states).map { NodeCopy(node: $0, state: $1) }
+            if case .conflict = verdict(copies, order: ring.preferenceList(for: key, count: settings.replicas)) {
+                return Result { () throws(StoreUnavailable) in try read(key) }
+            }
             return Result { () throws(StoreUnavailable) in
                 try outcome(of: copies, key: key, order: ring.preferenceList(for: key, count: settings.replicas), floor: floors[i])
             }
         }
+    }
+
+    private func verdict(_ copies: [NodeCopy], order: [Int]) -> ReplicationDecisions.ReadVerdict {
+        ReplicationDecisions.resolve(copies, home: Array(order.prefix(settings.replicas)), settings: settings, now: clock.wallMillis())
     }
 
     /// - Parameter floor: the highest acknowledged version known before the read was sent (a write
@@ -134,6 +148,8 @@ public struct ReplicaDriver: Sendable {
             return ReadOutcome(loaded: nil, repair: [])
         case .unknown(let heard, let needed):
             throw StoreUnavailable("heard \(heard) of the \(needed) home replicas needed to answer")
+        case .conflict:
+            throw StoreUnavailable("copies of one version disagree and no write quorum holds either; retry")
         }
     }
 

@@ -11,6 +11,9 @@ public enum ReplicationDecisions {
         case absent
         /// Too few home replicas were heard to know.
         case unknown(heardHome: Int, needed: Int)
+        /// Copies of one version with different contents, none held by a write quorum of the copies
+        /// heard: the other nodes must be read to find the acknowledged one.
+        case conflict
     }
 
     /// Resolves the copies read from the nodes that answered. `home` is the record's home replicas
@@ -37,7 +40,7 @@ public enum ReplicationDecisions {
         let siblings = copies.compactMap(\.state.record).filter { $0.version == newest.version && $0.isTombstone == newest.isTombstone }
         if siblings.contains(where: { !$0.sameContent(as: newest) }) {
             let backed = siblings.filter { candidate in siblings.count { $0.sameContent(as: candidate) } >= settings.writeQuorum }
-            guard let winner = backed.max(by: { $1.isNewer(than: $0) }) else { return .unknown(heardHome: heardHome, needed: needed) }
+            guard let winner = backed.max(by: { $1.isNewer(than: $0) }) else { return .conflict }
             let repair = copies.filter { copy in copy.state.record.map { $0.version < winner.version } ?? true }.map(\.node)
             return .found(winner, repair: winner.isLive(at: now) || winner.isTombstone ? repair : [])
         }

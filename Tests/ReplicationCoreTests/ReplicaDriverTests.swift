@@ -187,6 +187,25 @@ struct Fixture {
         #expect(f.held(key, on: order[0]) == v1, "withdrawn once the node answered")
     }
 
+    /// The two home replicas disagree at one version (a refused write not yet withdrawn on one):
+    /// the read asks the other nodes, and the content a write quorum holds wins.
+    @Test func siblingsAtOneVersionAreSettledByReadingTheOtherNodes() throws {
+        let f = try Fixture()
+        let order = f.order(key)
+        let acknowledged = f.item("acknowledged", version: 2), refused = f.item("refused", version: 2)
+        f.put(refused, key: key, on: [order[0]])
+        f.put(acknowledged, key: key, on: [order[1], order[2]])
+        #expect(try f.driver.read(key).loaded?.record == acknowledged)
+        #expect(try f.driver.readBatch([key])[0].get().loaded?.record == acknowledged)
+        // With the third node unreachable nothing tells them apart: 503, not a guess.
+        f.io.setMode(.down, of: order[2])
+        f.clock.advance(ms: 1)
+        let blind = try Fixture()
+        blind.put(refused, key: key, on: [order[0]])
+        blind.put(acknowledged, key: key, on: [order[1]])
+        #expect(throws: StoreUnavailable.self) { try blind.driver.read(key) }
+    }
+
     @Test func aCreateNeverOverwritesAnExistingOrUndecodableCopy() throws {
         let f = try Fixture()
         let primary = f.order(key)[0]
