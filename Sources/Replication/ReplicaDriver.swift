@@ -285,6 +285,18 @@ public struct ReplicaDriver: Sendable {
 
     private enum PrimaryResult { case written, conflict, nodeDown }
 
+    /// The node's copy: `known` (the copy last read there) the first time, a fresh read after that.
+    /// Nil when the node did not answer (it is then marked down).
+    private func copyState(_ key: String, on node: Int, known: inout CopyState?) -> CopyState? {
+        if let state = known.take() { return state }
+        switch readOne(key, on: node) {
+        case .success(let state): return state
+        case .failure(let failure):
+            nodeFailed(node, failure.outcome)
+            return nil
+        }
+    }
+
     /// CAS (or add) on one node, read again and retried while the outcome is unknown.
     /// `current`, when known, is the node's copy as last read and stands in for the first read.
     private func writePrimary(_ record: Record, _ copy: SealedCopy, key: String, expected: Record?, node: Int,
@@ -292,17 +304,7 @@ public struct ReplicaDriver: Sendable {
         var current = current
         var unknown = false
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
-            let state: CopyState
-            if let known = current.take() {
-                state = known
-            } else {
-                switch readOne(key, on: node) {
-                case .success(let s): state = s
-                case .failure(let failure):
-                    nodeFailed(node, failure.outcome)
-                    return .nodeDown
-                }
-            }
+            guard let state = copyState(key, on: node, known: &current) else { return .nodeDown }
             let outcome: NodeOutcome
             switch ReplicationDecisions.primaryStep(current: state, writing: record, expected: expected, outcomeWasUnknown: unknown) {
             case .alreadyWritten:
@@ -335,17 +337,7 @@ public struct ReplicaDriver: Sendable {
                            current: CopyState?, deadline: UInt64, uncertain: inout Set<Int>) -> Bool {
         var current = current
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
-            let state: CopyState
-            if let known = current.take() {
-                state = known
-            } else {
-                switch readOne(key, on: node) {
-                case .success(let s): state = s
-                case .failure(let failure):
-                    nodeFailed(node, failure.outcome)
-                    return false
-                }
-            }
+            guard let state = copyState(key, on: node, known: &current) else { return false }
             if ReplicationDecisions.replicaHolds(state, record) {
                 uncertain.remove(node)
                 return true
