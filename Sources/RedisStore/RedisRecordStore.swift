@@ -8,13 +8,9 @@ extension ReplicatedRecordStore {
     /// (no Redis replication between the nodes: the core replicates, as over memcached).
     public static func redis(config: RedisStoreConfig, sealing: any RecordSealing, threadPool: NIOThreadPool,
                              logger: Logger, clock: any StoreClock = SystemStoreClock()) throws -> ReplicatedRecordStore {
-        let io = try RedisNodeIO(config: config, connectionsPerNode: config.threads + config.readThreads, clock: clock)
-        return ReplicatedRecordStore(nodeNames: config.nodes, readThreads: config.readThreads, threadPool: threadPool,
-                                     logger: logger) { observer in
-            ReplicaDriver(io: io, ring: PlacementRing(nodes: config.nodes),
-                          health: NodeHealth(nodeCount: config.nodes.count, retryIntervalMs: config.retryIntervalMs),
-                          settings: config.replication, sealing: sealing, clock: clock, observer: observer,
-                          seen: SeenVersions(capacity: config.rememberedVersions))
-        }
+        ReplicatedRecordStore(io: try RedisNodeIO(config: config, connectionsPerNode: config.threads + config.readThreads, clock: clock), nodeNames: config.nodes,
+                              settings: config.replication, retryIntervalMs: config.retryIntervalMs,
+                              rememberedVersions: config.rememberedVersions, readThreads: config.readThreads,
+                              sealing: sealing, threadPool: threadPool, logger: logger, clock: clock)
     }
 }

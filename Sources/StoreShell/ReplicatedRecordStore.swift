@@ -18,13 +18,17 @@ public final class ReplicatedRecordStore: RecordStorage {
     /// The most reads one multi-key `gets` carries.
     static let maxReadBatch = 64
 
-    /// - Parameters:
-    ///   - makeDriver: builds the driver with the observer that feeds this store's metrics and log.
-    public init(nodeNames: [String], readThreads: Int, threadPool: NIOThreadPool, logger: Logger,
-                makeDriver: (any ReplicationObserver) throws -> ReplicaDriver) rethrows {
+    /// The store over the nodes `io` reaches (named `nodeNames`, in the ring's order), whichever driver that is.
+    public init(io: any NodeIO, nodeNames: [String], settings: ReplicationSettings, retryIntervalMs: Int,
+                rememberedVersions: Int, readThreads: Int, sealing: any RecordSealing, threadPool: NIOThreadPool,
+                logger: Logger, clock: any StoreClock) {
         let metrics = StoreMetrics()
         self.metrics = metrics
-        self.driver = try makeDriver(StoreObserver(nodeNames: nodeNames, metrics: metrics, logger: logger))
+        self.driver = ReplicaDriver(io: io, ring: PlacementRing(nodes: nodeNames),
+                                    health: NodeHealth(nodeCount: nodeNames.count, retryIntervalMs: retryIntervalMs),
+                                    settings: settings, sealing: sealing, clock: clock,
+                                    observer: StoreObserver(nodeNames: nodeNames, metrics: metrics, logger: logger),
+                                    seen: SeenVersions(capacity: rememberedVersions))
         self.threadPool = threadPool
         reads.start(threads: readThreads) { [driver] keys in driver.readBatch(keys) }
     }
