@@ -9,6 +9,11 @@ struct PendingRequest {
     var promise: EventLoopPromise<SidecarHTTPResponse>
 }
 
+/// The pooled connection was closed by the sidecar before this request was written (it closes
+/// after a response marked `Connection: close`): nothing reached the server, so the call can be
+/// sent again on a new connection.
+struct ConnectionClosedBeforeRequest: Error {}
+
 final class ResponseCollector: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = PendingRequest
@@ -23,10 +28,25 @@ final class ResponseCollector: ChannelDuplexHandler {
             request.promise.fail(SessionMeshError.transport("connection busy"))
             return
         }
+        guard context.channel.isActive else {
+            request.promise.fail(ConnectionClosedBeforeRequest())
+            writePromise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         self.promise = request.promise
+        // A write that fails (the peer closed meanwhile) fails the call now, not at its timeout.
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { [weak self] error in self?.fail(Self.writeFailure(error)) }
+        written.futureResult.cascade(to: writePromise)
         context.write(wrapOutboundOut(.head(request.head)), promise: nil)
         if let body = request.body { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: writePromise)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+    }
+
+    /// A write refused because the channel was already closed sent nothing: the call may be sent again.
+    static func writeFailure(_ error: any Error) -> any Error {
+        if let e = error as? ChannelError, e == .ioOnClosedChannel { return ConnectionClosedBeforeRequest() }
+        return SessionMeshError.transport("write failed: \(error)")
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

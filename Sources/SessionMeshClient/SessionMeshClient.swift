@@ -120,6 +120,16 @@ public final class SessionMeshClient: Sendable {
         for (name, value) in headers { head.headers.add(name: name, value: value) }
         // Always a Content-Length (0 without a body): NIO would otherwise send a bodiless POST chunked.
         head.headers.add(name: "Content-Length", value: String(body?.count ?? 0))
+        let request = (head: head, body: body.map { ByteBuffer(bytes: $0) })
+        do {
+            return try await exchange(request)
+        } catch is ConnectionClosedBeforeRequest {
+            // The pooled connection had been closed by the sidecar; nothing was sent. Once more, on a new one.
+            return try await exchange(request)
+        }
+    }
+
+    private func exchange(_ request: (head: HTTPRequestHead, body: ByteBuffer?)) async throws -> SidecarHTTPResponse {
         let timeout = self.timeout
         return try await pool.withConnection { channel in
             let promise = channel.eventLoop.makePromise(of: SidecarHTTPResponse.self)
@@ -127,10 +137,15 @@ public final class SessionMeshClient: Sendable {
                 promise.fail(SessionMeshError.timeout)
                 channel.close(promise: nil)
             }
-            let request = PendingRequest(head: head, body: body.map { ByteBuffer(bytes: $0) }, promise: promise)
-            channel.writeAndFlush(request, promise: nil)
             defer { timer.cancel() }
-            return try await promise.futureResult.get()
+            // Written to a channel already torn down, the request never reaches the collector: fail it here.
+            channel.writeAndFlush(PendingRequest(head: request.head, body: request.body, promise: promise))
+                .whenFailure { promise.fail(ResponseCollector.writeFailure($0)) }
+            let response = try await promise.futureResult.get()
+            // The sidecar closes after a response marked `Connection: close` (413 before the body,
+            // 501, 400 for a bad body): that connection goes back to no one.
+            if response.header("connection")?.lowercased() == "close" { try? await channel.close() }
+            return response
         }
     }
 
