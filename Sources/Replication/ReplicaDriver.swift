@@ -338,9 +338,12 @@ public struct ReplicaDriver: Sendable {
         var current = current
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
             guard let state = copyState(key, on: node, known: &current) else { return false }
-            if ReplicationDecisions.replicaHolds(state, record) {
+            switch ReplicationDecisions.replicaStep(state, record) {
+            case .holds:
                 uncertain.remove(node)
                 return true
+            case .sibling: return false
+            case .store: break
             }
             let outcome = io.setIfNewer(copy, key: key, on: node, replacingCAS: state.casID)
             switch outcome {

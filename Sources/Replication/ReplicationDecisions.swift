@@ -78,9 +78,24 @@ public enum ReplicationDecisions {
         }
     }
 
-    /// Whether a replica already holds `record` or something newer; otherwise it gets "set if newer".
-    public static func replicaHolds(_ current: CopyState, _ record: Record) -> Bool {
-        current.record.map { !record.isNewer(than: $0) } ?? false
+    /// What a write does with the copy a replica holds.
+    public enum ReplicaStep: Equatable, Sendable {
+        /// The replica holds this write (possibly touched since) or a newer version: it counts.
+        case holds
+        /// The replica holds nothing, an undecodable copy, an older version or an older touch of
+        /// this write: store over it ("set if newer").
+        case store
+        /// The replica holds another write of the same version (a refused write whose store landed
+        /// late, or a write through another primary): it neither counts as a copy of this write
+        /// nor is overwritten, since it may be the acknowledged one. The write goes to the next node.
+        case sibling
+    }
+
+    public static func replicaStep(_ current: CopyState, _ record: Record) -> ReplicaStep {
+        guard let held = current.record else { return .store }
+        if held.version != record.version { return held.version > record.version ? .holds : .store }
+        guard held.sameContent(as: record) else { return .sibling }
+        return record.isNewer(than: held) ? .store : .holds
     }
 
     /// Whether a write held by `acks` copies is acknowledged.

@@ -206,6 +206,26 @@ struct Fixture {
         #expect(throws: StoreUnavailable.self) { try blind.driver.read(key) }
     }
 
+    /// A refused write whose store landed late on the second home replica (a frozen node thawed)
+    /// holds the next version there. The next write at that version does not count that copy as
+    /// its own: it goes on to the third node, and reads settle on it by quorum.
+    @Test func aLateRefusedCopyIsNotCountedAsACopyOfTheNextWrite() throws {
+        let f = try Fixture()
+        let order = f.order(key)
+        let v1 = f.item("v1", version: 1)
+        f.put(v1, key: key, on: Array(order.prefix(2)))
+        let loaded = try #require(try f.driver.read(key).loaded)
+        var late = f.item("refused", version: 2)
+        late.flags = 1
+        f.put(late, key: key, on: [order[1]])
+        let next = f.item("acknowledged", version: 2)
+        #expect(try f.driver.write(next, key: key, expected: loaded) == .written)
+        #expect(f.held(key, on: order[0]) == next)
+        #expect(f.held(key, on: order[1]) == late, "the sibling is neither counted nor overwritten")
+        #expect(f.held(key, on: order[2]) == next, "the write went on to the next node")
+        #expect(f.text(try f.driver.read(key).loaded?.record) == "acknowledged")
+    }
+
     @Test func aCreateNeverOverwritesAnExistingOrUndecodableCopy() throws {
         let f = try Fixture()
         let primary = f.order(key)[0]

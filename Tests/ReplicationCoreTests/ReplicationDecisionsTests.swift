@@ -74,10 +74,29 @@ import Testing
     }
 
     @Test func aReplicaHoldingTheRecordOrANewerOneIsLeftAlone() {
-        #expect(ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(3)), rec(3)))
-        #expect(ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(4)), rec(3)))
-        #expect(!ReplicationDecisions.replicaHolds(.present(cas: 1, record: rec(2)), rec(3)))
-        #expect(!ReplicationDecisions.replicaHolds(.present(cas: 1, record: nil), rec(3)))
-        #expect(!ReplicationDecisions.replicaHolds(.missing, rec(3)))
+        typealias D = ReplicationDecisions
+        let mine = rec(3)
+        #expect(D.replicaStep(.present(cas: 1, record: mine), mine) == .holds)
+        #expect(D.replicaStep(.present(cas: 1, record: rec(4)), mine) == .holds)
+        #expect(D.replicaStep(.present(cas: 1, record: rec(2)), mine) == .store)
+        #expect(D.replicaStep(.present(cas: 1, record: nil), mine) == .store)
+        #expect(D.replicaStep(.missing, mine) == .store)
+        // The same write, touched: the later access time is stored, an earlier one left alone.
+        #expect(D.replicaStep(.present(cas: 1, record: rec(3, touched: 1)), rec(3, touched: 5)) == .store)
+        #expect(D.replicaStep(.present(cas: 1, record: rec(3, touched: 5)), rec(3, touched: 1)) == .holds)
+    }
+
+    /// Another write at the same version is not a copy of this one, whatever its access time, and
+    /// is not overwritten either: it may be the acknowledged write.
+    @Test func aReplicaHoldingAnotherWriteOfTheSameVersionIsASibling() {
+        typealias D = ReplicationDecisions
+        var mine = rec(3)
+        mine.payload = Array("mine".utf8)
+        var other = rec(3, writeID: 99)
+        other.payload = Array("other".utf8)
+        #expect(D.replicaStep(.present(cas: 1, record: other), mine) == .sibling)
+        let tombstone = rec(3, writeID: 98, tombstone: true)
+        #expect(D.replicaStep(.present(cas: 1, record: tombstone), mine) == .sibling)
+        #expect(D.replicaStep(.present(cas: 1, record: mine), tombstone) == .sibling)
     }
 }
