@@ -123,7 +123,7 @@ public enum Sidecar {
         )
         // Shutdown runs in reverse order: report drain, drain the API, leave the mesh, stop sampling.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: StoreProbe(driver: store.driver, threadPool: threadPool, readiness: readiness,
+            .init(service: StoreProbe(driver: store.driver, readiness: readiness,
                                       interval: .milliseconds(config.storeProbeIntervalMs), logger: logger)),
             .init(service: monitor),
         ]

@@ -8,7 +8,9 @@ import ServiceLifecycle
 /// not answer is marked down in the shared `NodeHealth`, as a failed operation would; the round's
 /// result (did at least the write quorum answer?) feeds the readiness gate.
 ///
-/// The node calls block, so they run on the store's thread pool, never on an event loop.
+/// The node calls block, so they run on a thread of the probe's own, never on an event loop, and
+/// never queued behind writes that are waiting out their budget on the store's threads (a busy
+/// sidecar must notice a lost quorum as soon as an idle one).
 public final class StoreProbe: Service, Sendable {
     /// Read on every node; never written. Holds no app key or session id.
     static let probeKey = "sessionmesh-probe"
@@ -18,15 +20,17 @@ public final class StoreProbe: Service, Sendable {
     private let interval: Duration
     private let logger: Logger
 
-    public init(driver: ReplicaDriver, threadPool: NIOThreadPool, readiness: StoreReadiness, interval: Duration, logger: Logger) {
+    public init(driver: ReplicaDriver, readiness: StoreReadiness, interval: Duration, logger: Logger) {
         self.driver = driver
-        self.threadPool = threadPool
+        self.threadPool = NIOThreadPool(numberOfThreads: 1)
         self.readiness = readiness
         self.interval = interval
         self.logger = logger
     }
 
     public func run() async throws {
+        threadPool.start()
+        defer { threadPool.shutdownGracefully { _ in } }
         try? await cancelWhenGracefulShutdown {
             var lastAnswered = -1
             while !Task.isCancelled {

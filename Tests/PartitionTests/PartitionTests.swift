@@ -359,15 +359,8 @@ final class PartitionRun: Sendable {
         #expect(lost.isEmpty, "acknowledged writes lost: \(lost.prefix(10))")
         #expect(resurrected.isEmpty, "logouts resurrected: \(resurrected.prefix(10))")
         #expect(missing.isEmpty, "acknowledged creates missing: \(missing.prefix(10))")
-        // Known and intermittent (about 1 run in 4 after the withdrawal and sibling fixes): right after
-        // a heal with a memcached frozen during the cut, a read may briefly see two copies of one
-        // version (a refused write whose timed-out store landed on the thawed node before it was
-        // withdrawn) and answer 503 or the older content. Recorded as a known issue so the rest of
-        // the suite still gates CI; lost, resurrected and missing above are not excused.
-        withKnownIssue("a refused write that landed late on a thawed node is not always withdrawn before the next read", isIntermittent: true) {
-            #expect(unavailable == 0, "\(unavailable) reads still unavailable after every heal")
-            #expect(l.violations.isEmpty, "\(l.violations.count) rule breaches, first: \(l.violations.prefix(10))")
-        }
+        #expect(unavailable == 0, "\(unavailable) reads still unavailable after every heal")
+        #expect(l.violations.isEmpty, "\(l.violations.count) rule breaches, first: \(l.violations.prefix(10))")
         #expect(l.loggedOut.count > 0, "no logout was acknowledged: the check would be empty")
     }
 
