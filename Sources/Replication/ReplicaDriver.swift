@@ -236,11 +236,16 @@ public struct ReplicaDriver: Sendable {
         }
         // 2. The other copies, on the next live nodes clockwise.
         var holders = [primary]
+        var siblings = [(node: Int, cas: UInt64)]()
         while holders.count < settings.replicas, index < order.count, clock.monotonicNanos() < deadline {
             let node = order[index]
             index += 1
             guard node != primary, health.isLive(node, now: clock.monotonicNanos()) else { continue }
-            if replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline, uncertain: &uncertain) { holders.append(node) }
+            switch replicate(record, copy, key: key, to: node, current: known[node], deadline: deadline, uncertain: &uncertain) {
+            case .holds: holders.append(node)
+            case .sibling(let cas): siblings.append((node, cas))
+            case .notWritten: break
+            }
         }
         guard ReplicationDecisions.quorumReached(acks: holders.count, settings: settings) else {
             // Not acknowledged: take it back where it landed, so that a write acknowledged meanwhile
@@ -252,8 +257,27 @@ public struct ReplicaDriver: Sendable {
                                    + (unsettled.isEmpty ? "it was withdrawn" : "it is being withdrawn; its outcome is unknown until then"),
                                    unsettled: unsettled.isEmpty ? nil : .init(record: record, key: key, previous: expected?.record, nodes: unsettled))
         }
+        replaceSiblings(siblings, with: copy, key: key)
         seen?.saw(record.order, key: key)
         return .written
+    }
+
+    /// Once this write holds a write quorum, a copy of another write of the same version that it
+    /// passed over cannot be acknowledged too: when two write quorums cannot be disjoint
+    /// (2 × writeQuorum > nodes), every acknowledged write of a version holds a majority of copies,
+    /// and a node holds one of them at a time. The sibling is then replaced (CAS over the copy seen),
+    /// so no replica is left holding a refused write at an acknowledged version. Best effort: a
+    /// node that changed meanwhile is left to the read rules.
+    private func replaceSiblings(_ siblings: [(node: Int, cas: UInt64)], with copy: SealedCopy, key: String) {
+        guard !siblings.isEmpty, 2 * settings.writeQuorum > ring.nodeCount else { return }
+        for sibling in siblings {
+            let outcome = io.cas(copy, key: key, on: sibling.node, cas: sibling.cas)
+            switch outcome {
+            case .ok, .notStored: break
+            case .timedOut: nodeFailed(sibling.node, outcome, markDown: false)
+            case .failed: nodeFailed(sibling.node, outcome)
+            }
+        }
     }
 
     /// Writes `record` to each of `nodes` that does not already hold it or something newer.
@@ -262,7 +286,10 @@ public struct ReplicaDriver: Sendable {
         let deadline = budgetDeadline()
         let copy = SealedCopy(value: sealing.seal(record, storeKey: key), expiresAt: record.effectiveExpiresAt, order: record.order)
         var uncertain = Set<Int>()
-        return nodes.filter { replicate(record, copy, key: key, to: $0, current: nil, deadline: deadline, uncertain: &uncertain) }.count
+        return nodes.filter { node in
+            if case .holds = replicate(record, copy, key: key, to: node, current: nil, deadline: deadline, uncertain: &uncertain) { return true }
+            return false
+        }.count
     }
 
     /// Takes a write that missed its quorum back from `nodes`, where they hold it: the record it
@@ -333,33 +360,44 @@ public struct ReplicaDriver: Sendable {
     }
 
     /// Writes `record` to `node` unless it already holds it or something newer. True once it holds.
+    private enum ReplicaResult {
+        /// The node holds the write (or a newer one).
+        case holds
+        /// The node holds another write of the same version, with this CAS id.
+        case sibling(cas: UInt64)
+        /// The node did not answer, or the deadline passed.
+        case notWritten
+    }
+
     private func replicate(_ record: Record, _ copy: SealedCopy, key: String, to node: Int,
-                           current: CopyState?, deadline: UInt64, uncertain: inout Set<Int>) -> Bool {
+                           current: CopyState?, deadline: UInt64, uncertain: inout Set<Int>) -> ReplicaResult {
         var current = current
         for _ in 0..<Self.maxAttemptsPerNode where clock.monotonicNanos() < deadline {
-            guard let state = copyState(key, on: node, known: &current) else { return false }
+            guard let state = copyState(key, on: node, known: &current) else { return .notWritten }
             switch ReplicationDecisions.replicaStep(state, record) {
             case .holds:
                 uncertain.remove(node)
-                return true
-            case .sibling: return false
+                return .holds
+            case .sibling:
+                guard let cas = state.casID else { return .notWritten }
+                return .sibling(cas: cas)
             case .store: break
             }
             let outcome = io.setIfNewer(copy, key: key, on: node, replacingCAS: state.casID)
             switch outcome {
             case .ok:
                 uncertain.remove(node)
-                return true
+                return .holds
             case .notStored: continue  // raced with another writer: look again
             case .timedOut:
                 uncertain.insert(node)
                 nodeFailed(node, outcome, markDown: false)
             case .failed:
                 nodeFailed(node, outcome)
-                return false
+                return .notWritten
             }
         }
-        return false
+        return .notWritten
     }
 
     private func budgetDeadline() -> UInt64 {
