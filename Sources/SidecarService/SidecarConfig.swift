@@ -62,6 +62,8 @@ public struct SidecarConfig: Sendable, Equatable {
     public var maxBodyBytes = 256 * 1024
     @Setting("logLevel", help: "Log level: trace, debug, info, notice, warning, error, critical.")
     public var logLevel = Logger.Level.info
+    @Setting("logFormat", help: "Log lines as text, or as JSON objects, one per line (timestamp, level, label, message, metadata).")
+    public var logFormat = LogFormat.text
     @Setting("nodeName", "name", help: "This node's name in the gossip mesh. Unset: the host name.", rule: .whenSet(SettingRule<String>.bytes(upTo: 128)))
     public var nodeName: String? = nil
     @Setting("gossipBind", help: "Gossip UDP+TCP bind address (memberlist/serf compatible). Unset: gossip off.")

@@ -57,6 +57,7 @@ import TestSupport
         (["--config", "CONFIG"], "unknown setting 'pollTimeout'"),
         (["--memcached", "127.0.0.1:1", "--redis", "127.0.0.1:2", "--replicas", "1", "--keyring", "KEYRING"], "memcached and redis are both set"),
         (["--redis", "nohostport", "--keyring", "KEYRING"], "--redis: redis must be a list of HOST:PORT, got 'nohostport'"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--log-format", "yaml"], "--log-format: logFormat must be text or json"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--drain-delay-ms", "-1"], "drainDelayMs must be between 0 and 60000"),
         (["--redis", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "cannot read redis password file"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "redisPasswordFile is set but no redis nodes are"),

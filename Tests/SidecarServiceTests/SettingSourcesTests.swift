@@ -16,19 +16,19 @@ import TestSupport
     }
 
     @Test func eachSourceOverridesTheOneBefore() throws {
-        let path = try file(#"{"keyring": "/k", "replicas": 1, "pollTimeoutMs": 100, "join": ["10.0.0.1:7946"]}"#)
+        let path = try file(#"{"keyring": "/k", "replicas": 1, "pollTimeoutMs": 100, "logFormat": "json", "join": ["10.0.0.1:7946"]}"#)
         let insecure = ["--gossip-bind", "127.0.0.1:0", "--gossip-insecure"]
         let defaults = try SidecarConfig(file: nil, environment: [:], arguments: ["--keyring", "/k", "--replicas", "1"])
-        #expect(defaults.pollTimeoutMs == 250 && defaults.join.isEmpty)
+        #expect(defaults.pollTimeoutMs == 250 && defaults.logFormat == .text && defaults.join.isEmpty)
         let fromFile = try SidecarConfig(file: path, environment: [:], arguments: insecure)
-        #expect(fromFile.pollTimeoutMs == 100 && fromFile.join == [HostPort(host: "10.0.0.1", port: 7946)])
-        let environment = ["SESSIONMESH_POLL_TIMEOUT_MS": "50", "SESSIONMESH_JOIN": "a:1,b:2"]
+        #expect(fromFile.pollTimeoutMs == 100 && fromFile.logFormat == .json && fromFile.join == [HostPort(host: "10.0.0.1", port: 7946)])
+        let environment = ["SESSIONMESH_POLL_TIMEOUT_MS": "50", "SESSIONMESH_LOG_FORMAT": "text", "SESSIONMESH_JOIN": "a:1,b:2"]
         let fromEnvironment = try SidecarConfig(file: path, environment: environment, arguments: insecure)
-        #expect(fromEnvironment.pollTimeoutMs == 50 && fromEnvironment.join.map(\.description) == ["a:1", "b:2"])
+        #expect(fromEnvironment.pollTimeoutMs == 50 && fromEnvironment.logFormat == .text && fromEnvironment.join.map(\.description) == ["a:1", "b:2"])
         let fromFlags = try SidecarConfig(file: path, environment: environment, arguments: insecure + [
-            "--poll-timeout-ms=20", "--join", "c:3", "--join", "d:4,[::1]:5",
+            "--poll-timeout-ms", "20", "--log-format=json", "--join", "c:3", "--join", "d:4,[::1]:5",
         ])
-        #expect(fromFlags.pollTimeoutMs == 20)
+        #expect(fromFlags.pollTimeoutMs == 20 && fromFlags.logFormat == .json)
         #expect(fromFlags.join.map(\.description) == ["c:3", "d:4", "[::1]:5"] && fromFlags.join[2].host == "::1")
         #expect(fromFlags.gossipInsecure && fromFlags.gossipBind == HostPort(host: "127.0.0.1", port: 0))
         // A value given twice: the last wins, as with swift-argument-parser.
@@ -52,6 +52,7 @@ import TestSupport
         (nil, [:], ["--gossip-bind", "nohostport"], "--gossip-bind: gossipBind must be HOST:PORT, got 'nohostport'"),
         (nil, ["SESSIONMESH_MEMCACHED": "a:1,b"], [], "SESSIONMESH_MEMCACHED: memcached must be a list of HOST:PORT, got 'a:1,b'"),
         (nil, [:], ["--socket-mode", "999"], "--socket-mode: socketMode must be octal such as 0660, got '999'"),
+        (nil, [:], ["--log-format", "yaml"], "--log-format: logFormat must be text or json, got 'yaml'"),
         (#"{"logLevel": "loud"}"#, [:], [], #"logLevel in CONFIG must be one of trace, debug, info, notice, warning, error, critical, got "loud""#),
         (#"{"gossipInsecure": "yes"}"#, [:], [], #"gossipInsecure in CONFIG must be true or false, got "yes""#),
         (nil, [:], ["--drain-delay-ms", "70000"], "drainDelayMs must be between 0 and 60000"),
@@ -74,7 +75,7 @@ import TestSupport
     @Test func everySettingIsDeclaredOnceAndDescribed() {
         let labels = Mirror(reflecting: SidecarConfig()).children.compactMap(\.label)
         let settings = SidecarConfig.settings
-        #expect(settings.count == labels.count && settings.count >= 45)
+        #expect(settings.count == labels.count && settings.count >= 46)
         #expect(settings.map { "_" + $0.key } == labels)
         let help = SidecarConfig.settingsHelp()
         let lines = help.split(separator: "\n").map(String.init)
@@ -82,6 +83,7 @@ import TestSupport
             #expect(!setting.help.isEmpty, "\(setting.key)")
             #expect(lines.contains { $0 == "  " + setting.flag || $0.hasPrefix("  " + setting.flag + " ") }, "\(setting.flag)")
         }
+        #expect(help.contains("--log-format <text|json>") && help.contains("(default: text)"))
         #expect(help.contains("--poll-timeout-ms <ms>") && help.contains("(default: 250)"))
         #expect(help.split(separator: "\n").allSatisfy { $0.count < 80 })
         #expect(SettingName.environment("httpIdleTimeoutMs") == "SESSIONMESH_HTTP_IDLE_TIMEOUT_MS")
