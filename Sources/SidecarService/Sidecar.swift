@@ -35,18 +35,18 @@ public enum Sidecar {
             "limit": "\(limits.fdLimit)", "reserve": "\(limits.reserve)", "api_connections": "\(limits.api)",
             "admin_connections": "\(limits.admin)", "agent_connections": "\(limits.agent)", "gossip_streams": "\(limits.gossip)",
         ])
-        try checkKeyringPermissions(config.keyring!, strict: config.strictKeyringPermissions, logger: logger)
+        try checkKeyringPermissions(config.keyring, strict: config.strictKeyringPermissions, logger: logger)
         if let path = config.gossipKeyring {
             try checkKeyringPermissions(path, strict: config.strictKeyringPermissions, logger: logger)
         }
         let keyring: SessionKeyring
         do {
-            let text = try String(contentsOfFile: config.keyring!, encoding: .utf8)
+            let text = try String(contentsOfFile: config.keyring, encoding: .utf8)
             keyring = try SessionKeyring(text: text)
         } catch let error as KeyringError {
-            throw ConfigError("keyring \(config.keyring!): \(error)")
+            throw ConfigError("keyring \(config.keyring): \(error)")
         } catch {
-            throw ConfigError("cannot read keyring \(config.keyring!): \(error.localizedDescription)")
+            throw ConfigError("cannot read keyring \(config.keyring): \(error.localizedDescription)")
         }
 
         let registry = PrometheusCollectorRegistry()
@@ -100,7 +100,7 @@ public enum Sidecar {
         SocketFile.ensureDirectory(of: config.socket)
         // The socket is created by bind(); a restrictive umask keeps it private until chmod below.
         umask(0o177)
-        let socketPath = config.socket, mode = config.socketModeValue!
+        let socketPath = config.socket, mode = config.socketMode.rawValue
         let responder = router.buildResponder()
         let http = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(config.httpIdleTimeoutMs)))
         let headerTimeout = TimeAmount.milliseconds(Int64(config.httpHeaderTimeoutMs))
@@ -129,7 +129,7 @@ public enum Sidecar {
         ]
         if let mesh { services.append(.init(service: mesh)) }
         // The agent keeps answering (`drain`) until the API has drained.
-        if let bind = config.agentCheckBind.flatMap(SidecarConfig.hostPort) {
+        if let bind = config.agentCheckBind {
             services.append(.init(service: AgentCheckServer(host: bind.host, port: bind.port, logger: logger, maxConnections: limits.agent, response: { zone in
                 engine.agentCheckLine(storeAvailable: readiness.isReady, draining: drain.isDraining, balancerZone: zone)
             })))
@@ -143,7 +143,7 @@ public enum Sidecar {
         if let frontDoor = try makeFrontDoor(config: config, store: store, now: wallClock, socketMode: mode, logger: logger) {
             services.append(.init(service: frontDoor))
         }
-        if let admin = config.adminBind.flatMap(SidecarConfig.hostPort) {
+        if let admin = config.adminBind {
             // Only loopback Host names: a page in a browser on this host that rebinds its own
             // name to 127.0.0.1 sends its name as Host and is refused (421).
             let guards = HTTPGuardSettings(maxConnections: limits.admin, headerTimeout: headerTimeout,
@@ -179,7 +179,7 @@ public enum Sidecar {
             SocketFile.ensureDirectory(of: path)
             listeners.append(.init(.unixSocket(path: path)))
         }
-        if let bind = config.memcacheListen.flatMap(SidecarConfig.hostPort) {
+        if let bind = config.memcacheListen {
             listeners.append(.init(.tcp(host: bind.host, port: bind.port)))
         }
         guard !listeners.isEmpty else { return nil }
@@ -197,9 +197,9 @@ public enum Sidecar {
     /// The gossip mesh when `gossipBind` is set; otherwise a view of this node alone.
     static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger, maxStreams: Int = 64) throws -> (any MeshDirectory, MeshService?) {
         var tags = ["role": "sessionmesh"]
-        if let app = config.appAddress { tags["app"] = app }
+        if let app = config.appAddress { tags["app"] = app.description }
         if let zone = config.zone { tags["zone"] = zone }
-        guard let bind = config.gossipBind.flatMap(SidecarConfig.hostPort) else {
+        guard let bind = config.gossipBind else {
             return (LocalOnlyDirectory(name: config.resolvedNodeName, tags: tags, load: { monitor.latest }), nil)
         }
         var keyring: GossipKeyring?
@@ -215,8 +215,8 @@ public enum Sidecar {
         }
         var settings = MeshService.Settings(
             name: config.resolvedNodeName, bindHost: bind.host, bindPort: bind.port,
-            advertise: config.gossipAdvertise.flatMap(SidecarConfig.hostPort),
-            seeds: config.join.compactMap(SidecarConfig.hostPort), keyring: keyring, tags: tags)
+            advertise: config.gossipAdvertise.map { (host: $0.host, port: $0.port) },
+            seeds: config.join.map { (host: $0.host, port: $0.port) }, keyring: keyring, tags: tags)
         settings.gossip.maxMembers = config.maxGossipMembers
         settings.maxStreams = maxStreams
         let mesh = MeshService(settings: settings, logger: logger, load: { monitor.latest })

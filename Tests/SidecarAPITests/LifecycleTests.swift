@@ -49,14 +49,16 @@ import TestSupport
     }
 
     @Test(arguments: [
-        (["--memcached", "127.0.0.1:11211"], "no keyring"),
-        (["--memcached", "nohostport", "--keyring", "KEYRING"], "bad memcached node address"),
+        (["--memcached", "127.0.0.1:11211"], "keyring is not set: pass --keyring PATH"),
+        (["--memcached", "nohostport", "--keyring", "KEYRING"], "--memcached: memcached must be a list of HOST:PORT, got 'nohostport'"),
         (["--memcached", "127.0.0.1:1", "--replicas", "2", "--keyring", "KEYRING"], "replicas must be between"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "/nonexistent/keyring"], "cannot read keyring"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--socket-mode", "999"], "socketMode must be octal"),
         (["--config", "CONFIG"], "unknown setting 'pollTimeout'"),
         (["--memcached", "127.0.0.1:1", "--redis", "127.0.0.1:2", "--replicas", "1", "--keyring", "KEYRING"], "memcached and redis are both set"),
-        (["--redis", "nohostport", "--keyring", "KEYRING"], "bad redis node address"),
+        (["--redis", "nohostport", "--keyring", "KEYRING"], "--redis: redis must be a list of HOST:PORT, got 'nohostport'"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--log-format", "yaml"], "--log-format: logFormat must be text or json"),
+        (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--drain-delay-ms", "-1"], "drainDelayMs must be between 0 and 60000"),
         (["--redis", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "cannot read redis password file"),
         (["--memcached", "127.0.0.1:1", "--replicas", "1", "--keyring", "KEYRING", "--redis-password-file", "/nonexistent/pw"], "redisPasswordFile is set but no redis nodes are"),
     ])

@@ -9,13 +9,14 @@ struct PartitionSettingsTests {
         var c = SidecarConfig()
         #expect(c.readyHoldMs == 3000 && c.storeProbeIntervalMs == 500 && c.zone == nil)
         let dir = TempDir("config")
-        try #"{"keyring": "/k", "readyHoldMs": 1500, "storeProbeIntervalMs": 250, "zone": "de-fra"}"#
+        try #"{"keyring": "/k", "replicas": 1, "readyHoldMs": 1500, "storeProbeIntervalMs": 250, "zone": "de-fra"}"#
             .write(toFile: dir.file("c.json"), atomically: true, encoding: .utf8)
-        c = try SidecarConfig.load(file: dir.file("c.json"))
+        c = try SidecarConfig(file: dir.file("c.json"), environment: [:])
         #expect(c.readyHoldMs == 1500 && c.storeProbeIntervalMs == 250 && c.zone == "de-fra")
-        try c.applyEnvironment(["SESSIONMESH_READY_HOLD_MS": "0", "SESSIONMESH_STORE_PROBE_INTERVAL_MS": "1000", "SESSIONMESH_ZONE": "fr"])
+        c = try SidecarConfig(file: dir.file("c.json"), environment: [
+            "SESSIONMESH_READY_HOLD_MS": "0", "SESSIONMESH_STORE_PROBE_INTERVAL_MS": "1000", "SESSIONMESH_ZONE": "fr",
+        ])
         #expect(c.readyHoldMs == 0 && c.storeProbeIntervalMs == 1000 && c.zone == "fr")
-        c.replicas = 1  // one memcached node by default
         #expect(c.validate() == nil)
     }
 

@@ -17,19 +17,21 @@ import TestSupport
           "keyring": "/etc/k"
         }
         """.write(toFile: path, atomically: true, encoding: .utf8)
-        var config = try SidecarConfig.load(file: path)
-        #expect(config.memcached == ["10.0.0.1:11211", "10.0.0.2:11211"])
+        let config = try SidecarConfig(file: path, environment: [:])
+        #expect(config.memcached == [HostPort(host: "10.0.0.1", port: 11211), HostPort(host: "10.0.0.2", port: 11211)])
         #expect(config.pollTimeoutMs == 100 && config.connectTimeoutMs == 250)
-        try config.applyEnvironment(["SESSIONMESH_POLL_TIMEOUT_MS": "50", "SESSIONMESH_MEMCACHED": "a:1, b:2", "SESSIONMESH_SOCKET_MODE": "0600"])
-        #expect(config.pollTimeoutMs == 50 && config.memcached == ["a:1", "b:2"] && config.socketModeValue == 0o600)
-        #expect(config.validate() == nil)
-        #expect(throws: ConfigError.self) { try config.applyEnvironment(["SESSIONMESH_REPLICAS": "two"]) }
+        let overridden = try SidecarConfig(file: path, environment: [
+            "SESSIONMESH_POLL_TIMEOUT_MS": "50", "SESSIONMESH_MEMCACHED": "a:1, b:2", "SESSIONMESH_SOCKET_MODE": "0600",
+        ])
+        #expect(overridden.pollTimeoutMs == 50 && overridden.memcachedNodes == ["a:1", "b:2"] && overridden.socketMode == FileMode(0o600))
+        #expect(overridden.validate() == nil)
+        #expect(throws: ConfigError.self) { try SidecarConfig(file: path, environment: ["SESSIONMESH_REPLICAS": "two"]) }
     }
 
     @Test func unknownKeysAndBadValuesAreRejected() throws {
         let dir = TempDir("config")
         try #"{"replica": 2}"#.write(toFile: dir.file("a.json"), atomically: true, encoding: .utf8)
-        #expect(throws: ConfigError.self) { try SidecarConfig.load(file: dir.file("a.json")) }
+        #expect(throws: ConfigError.self) { try SidecarConfig(file: dir.file("a.json"), environment: [:]) }
         var c = SidecarConfig()
         c.keyring = "/k"
         c.idleTimeout = 100_000
@@ -42,16 +44,17 @@ import TestSupport
         let dir = TempDir("config")
         try #"{"keyring": "/k", "replicas": 1, "gossipBind": "127.0.0.1:7946", "maxConnections": 10, "httpIdleTimeoutMs": 5000, "httpHeaderTimeoutMs": 2000, "maxGossipMembers": 32, "strictKeyringPermissions": true}"#
             .write(toFile: dir.file("h.json"), atomically: true, encoding: .utf8)
-        var c = try SidecarConfig.load(file: dir.file("h.json"))
-        #expect(c.maxConnections == 10 && c.httpIdleTimeoutMs == 5000 && c.httpHeaderTimeoutMs == 2000 && c.maxGossipMembers == 32)
-        #expect(c.strictKeyringPermissions && !c.gossipInsecure)
-        #expect(c.validate()?.hasPrefix("gossip without a keyring") == true)
-        try c.applyEnvironment(["SESSIONMESH_GOSSIP_INSECURE": "true", "SESSIONMESH_MAX_CONNECTIONS": "20"])
-        #expect(c.gossipInsecure && c.maxConnections == 20 && c.validate() == nil)
+        let error = #expect(throws: ConfigError.self) { try SidecarConfig(file: dir.file("h.json"), environment: [:]) }
+        #expect(error?.description.hasPrefix("gossip without a keyring") == true)
+        var c = try SidecarConfig(file: dir.file("h.json"), environment: ["SESSIONMESH_GOSSIP_INSECURE": "true", "SESSIONMESH_MAX_CONNECTIONS": "20"])
+        #expect(c.maxConnections == 20 && c.httpIdleTimeoutMs == 5000 && c.httpHeaderTimeoutMs == 2000 && c.maxGossipMembers == 32)
+        #expect(c.strictKeyringPermissions && c.gossipInsecure && c.validate() == nil)
         c.gossipInsecure = false
         c.gossipKeyring = "/gk"
         #expect(c.validate() == nil)
-        #expect(throws: ConfigError.self) { try c.applyEnvironment(["SESSIONMESH_GOSSIP_INSECURE": "maybe"]) }
+        #expect(throws: ConfigError.self) {
+            try SidecarConfig(file: dir.file("h.json"), environment: ["SESSIONMESH_GOSSIP_INSECURE": "maybe"])
+        }
         c.maxGossipMembers = 1
         #expect(c.validate() == "maxGossipMembers must be between 2 and 65536")
     }
@@ -59,9 +62,9 @@ import TestSupport
     /// Connection caps stay within the fd limit less the reserve.
     @Test func listenerLimitsKeepAReserve() {
         var c = SidecarConfig()
-        c.gossipBind = "127.0.0.1:7946"
-        c.agentCheckBind = "127.0.0.1:7947"
-        c.adminBind = "127.0.0.1:7948"
+        c.gossipBind = HostPort(host: "127.0.0.1", port: 7946)
+        c.agentCheckBind = HostPort(host: "127.0.0.1", port: 7947)
+        c.adminBind = HostPort(host: "127.0.0.1", port: 7948)
         let small = ListenerLimits(config: c, fdLimit: 256)
         #expect(small.reserve >= 64)
         #expect(small.api + small.admin + small.agent + small.gossip + small.reserve <= 256)
@@ -75,16 +78,19 @@ import TestSupport
         try """
         {"redis": ["10.0.0.1:6379", "10.0.0.2:6379"], "redisPasswordFile": "\(dir.file("pw"))", "keyring": "/k"}
         """.write(toFile: dir.file("r.json"), atomically: true, encoding: .utf8)
-        var config = try SidecarConfig.load(file: dir.file("r.json"))
+        let config = try SidecarConfig(file: dir.file("r.json"), environment: [:])
         #expect(config.backend == .redis && config.storeNodes == ["10.0.0.1:6379", "10.0.0.2:6379"])
-        #expect(config.validate() == nil)
         #expect(try config.readRedisPassword() == "pass word")
         #expect(config.redisStoreConfig(password: "x").ioTimeoutMs == config.pollTimeoutMs)
-        try config.applyEnvironment(["SESSIONMESH_REDIS": "a:1, b:2, c:3", "SESSIONMESH_REDIS_PASSWORD_FILE": "/nonexistent"])
-        #expect(config.redis == ["a:1", "b:2", "c:3"] && config.redisPasswordFile == "/nonexistent")
-        #expect(throws: ConfigError.self) { try config.readRedisPassword() }
-        try config.applyEnvironment(["SESSIONMESH_MEMCACHED": "m:11211"])
-        #expect(config.validate()?.hasPrefix("memcached and redis are both set") == true)
+        let fromEnvironment = try SidecarConfig(file: dir.file("r.json"), environment: [
+            "SESSIONMESH_REDIS": "a:1, b:2, c:3", "SESSIONMESH_REDIS_PASSWORD_FILE": "/nonexistent",
+        ])
+        #expect(fromEnvironment.storeNodes == ["a:1", "b:2", "c:3"] && fromEnvironment.redisPasswordFile == "/nonexistent")
+        #expect(throws: ConfigError.self) { try fromEnvironment.readRedisPassword() }
+        let both = #expect(throws: ConfigError.self) {
+            try SidecarConfig(file: dir.file("r.json"), environment: ["SESSIONMESH_MEMCACHED": "m:11211"])
+        }
+        #expect(both?.description.hasPrefix("memcached and redis are both set") == true)
         // Neither set: the local memcached, as before.
         var plain = SidecarConfig()
         plain.keyring = "/k"
