@@ -180,7 +180,9 @@ let package = Package(
             path: "Examples/PaymentApp"
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
-        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Replication", "SeededRandom"]),
+        // Shared by the tests of the logic above the store: an in-memory RecordStorage and a manual clock.
+        .target(name: "TestDoubles", dependencies: ["Replication"], path: "Tests/TestDoubles"),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Replication", "SeededRandom", "TestDoubles"]),
         // The replication core against an in-memory node I/O and a manual clock: no process started.
         .testTarget(name: "ReplicationCoreTests", dependencies: ["Replication", "SessionCore"]),
         // Live: real haproxy 2.6 + three sidecars + backends on loopback (stats socket, agent-check).
@@ -236,6 +238,16 @@ let package = Package(
         .testTarget(
             name: "SidecarAPITests",
             dependencies: ["SessionMeshClient", "SessionCore", "Replication", "TestSupport"]
+        ),
+        // In process: the API router (sessions, tokens, idempotency keys) under HummingbirdTesting, in-memory store.
+        .testTarget(
+            name: "APIRoutesTests",
+            dependencies: [
+                "SidecarAPI", "SessionCore", "Replication", "TestDoubles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
