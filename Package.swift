@@ -112,24 +112,33 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Pure: load model, deterministic weights, balancing policies, discrete-event simulator.
-        .target(name: "Routing"),
+        // Pure: load model, deterministic weights, balancing policies.
+        .target(name: "Routing", dependencies: ["SeededRandom"]),
+        // Pure: the one seeded generator (xoshiro256**, SplitMix64) and the draws made from it.
+        .target(name: "SeededRandom"),
+        // Pure: what both simulators share: the timed event queue and Foundation-free number formatting.
+        .target(name: "SimulationSupport"),
+        // Pure: the routing simulator (discrete-event, the real policies), its scenarios and benchmark tables.
+        .target(name: "RoutingSimulation", dependencies: ["Routing", "SeededRandom", "SimulationSupport"]),
+        // Pure: the gossip simulator (N real GossipNode state machines on a simulated lossy network).
+        .target(name: "GossipSimulation", dependencies: ["Gossip", "SeededRandom", "SimulationSupport"]),
         // Session-path benchmark: direct libmemcached vs nutcracker vs the sidecar (release build).
         .executableTarget(
             name: "SessionBench",
             dependencies: [
-                "CLibMemcached", "SessionMeshClient", "SessionCore", "LocalCluster", "Routing",
+                "CLibMemcached", "SessionMeshClient", "SessionCore", "LocalCluster", "SeededRandom",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/SessionBench"
         ),
         // Pick-cost benchmark and the simulator's benchmark tables (release build).
-        .executableTarget(name: "RoutingBench", dependencies: ["Routing"], path: "Benchmarks/RoutingBench"),
+        .executableTarget(
+            name: "RoutingBench", dependencies: ["Routing", "RoutingSimulation", "SeededRandom"], path: "Benchmarks/RoutingBench"),
         // Pure: memcached text and binary protocol codecs (bounded decoder state machines, response encoders).
         .target(name: "MemcacheProtocol"),
-        // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine, simulator.
-        .target(name: "Gossip"),
+        // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine.
+        .target(name: "Gossip", dependencies: ["SeededRandom"]),
         // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
         .target(
             name: "GossipNIO",
@@ -155,7 +164,8 @@ let package = Package(
         .executableTarget(
             name: "sessionmesh",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster", "Routing",
+                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster",
+                "GossipSimulation", "RoutingSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -170,7 +180,9 @@ let package = Package(
             path: "Examples/PaymentApp"
         ),
         .testTarget(name: "ExamplesTests", dependencies: ["SessionMeshClient", "TestSupport"], path: "Tests/ExamplesTests"),
-        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Replication", "Routing"]),
+        // Shared by the tests of the logic above the store: an in-memory RecordStorage and a manual clock.
+        .target(name: "TestDoubles", dependencies: ["Replication"], path: "Tests/TestDoubles"),
+        .testTarget(name: "SessionCoreTests", dependencies: ["SessionCore", "Replication", "SeededRandom", "TestDoubles"]),
         // The replication core against an in-memory node I/O and a manual clock: no process started.
         .testTarget(name: "ReplicationCoreTests", dependencies: ["Replication", "SessionCore"]),
         // Live: real haproxy 2.6 + three sidecars + backends on loopback (stats socket, agent-check).
@@ -189,17 +201,21 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "SeededRandom"]),
+        .testTarget(name: "RoutingSimulationTests", dependencies: ["RoutingSimulation", "Routing", "SeededRandom"]),
+        .testTarget(name: "SimulationSupportTests", dependencies: ["SimulationSupport", "SeededRandom"]),
+        .testTarget(name: "SeededRandomTests", dependencies: ["SeededRandom"]),
         // Live: stock memcached clients (php-memcached, pymemcache, libmemcached tools) through two sidecars' front doors.
         .testTarget(name: "FrontDoorTests", dependencies: ["TestSupport"]),
         // Live: the served OpenAPI document is the checked-in one, and schemathesis fuzzes every operation.
         .testTarget(name: "OpenAPITests", dependencies: ["TestSupport"]),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "SeededRandom"]),
+        .testTarget(name: "GossipSimulationTests", dependencies: ["GossipSimulation", "Gossip"]),
         .testTarget(name: "MemcacheProtocolTests", dependencies: ["MemcacheProtocol"]),
         .testTarget(
             name: "SidecarServiceTests",
             dependencies: [
-                "SidecarService", "TestSupport", "Routing", "Gossip",
+                "SidecarService", "TestSupport", "Routing", "Gossip", "SeededRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -222,6 +238,16 @@ let package = Package(
         .testTarget(
             name: "SidecarAPITests",
             dependencies: ["SessionMeshClient", "SessionCore", "Replication", "TestSupport"]
+        ),
+        // In process: the API router (sessions, tokens, idempotency keys) under HummingbirdTesting, in-memory store.
+        .testTarget(
+            name: "APIRoutesTests",
+            dependencies: [
+                "SidecarAPI", "SessionCore", "Replication", "TestDoubles",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

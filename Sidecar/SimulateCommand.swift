@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import Gossip
-import Routing
+import GossipSimulation
+import RoutingSimulation
 
 struct SimulateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

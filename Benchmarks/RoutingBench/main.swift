@@ -7,6 +7,8 @@
 //
 // Build in release: debug timings mean nothing.
 import Routing
+import RoutingSimulation
+import SeededRandom
 
 let args = Array(CommandLine.arguments.dropFirst())
 let mode = args.first ?? "all"

@@ -4,7 +4,7 @@
 import Foundation
 import LocalCluster
 import NIOCore
-import Routing
+import SeededRandom
 import SessionMeshClient
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Least connections: the routable peer with the fewest in-flight requests per unit of weight
 /// (nginx `least_conn` divides by weight; set `weighted: false` for the plain count). Ties are
 /// broken uniformly at random. `signal` says which in-flight count it is allowed to see.

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Least response time with Finagle's peak EWMA: the routable peer with the lowest
 /// `latency · (pending + 1)`, where latency is this router's own peak-EWMA of observed response
 /// times (the reported EWMA until it has a sample) and pending its own outstanding requests.

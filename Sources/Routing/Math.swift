@@ -8,11 +8,11 @@ import Darwin
 
 /// The few libm functions `Routing` needs, behind one name so the rest of the module
 /// imports no platform module.
-enum Math {
-    @inline(__always) static func log(_ x: Double) -> Double { Glibc_log(x) }
-    @inline(__always) static func exp(_ x: Double) -> Double { Glibc_exp(x) }
-    @inline(__always) static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
-    @inline(__always) static func sqrt(_ x: Double) -> Double { x.squareRoot() }
+package enum Math {
+    @inline(__always) package static func log(_ x: Double) -> Double { Glibc_log(x) }
+    @inline(__always) package static func exp(_ x: Double) -> Double { Glibc_exp(x) }
+    @inline(__always) package static func pow(_ x: Double, _ y: Double) -> Double { Glibc_pow(x, y) }
+    @inline(__always) package static func sqrt(_ x: Double) -> Double { x.squareRoot() }
 }
 
 @inline(__always) private func Glibc_log(_ x: Double) -> Double { log(x) }

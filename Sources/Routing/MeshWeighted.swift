@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// The mesh-weighted, load-aware policy.
 ///
 /// Inputs, all of which a real sidecar has:
@@ -30,7 +32,7 @@
 /// Measured (`RoutingBench tables`; 12 hosts 4:2:1, 8 routers, 85 % load, S = mean service
 /// time of a capacity-1 host = 1 s): p99 about 0.4× static SWRR at gossip 1 S and about 0.5×
 /// at 5 S; at 20 S about 0.5× too (without the extrapolation it was 1.4× there). Getting
-/// `routers` wrong by 2× either way costs little (see the doc of `SimulatedPolicy.mesh`).
+/// `routers` wrong by 2× either way costs little (see the doc of `RoutingSimulation`'s `SimulatedPolicy.mesh`).
 public struct MeshWeighted: RoutingPolicy {
     public var kind: RoutingPolicyKind { .meshWeighted }
     public var choices: Int

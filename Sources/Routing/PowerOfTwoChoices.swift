@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Power of two choices (Mitzenmacher; Envoy `least_request` with choice_count 2; Finagle P2C):
 /// draw two distinct routable peers uniformly at random and keep the one with fewer in-flight
 /// requests (random on a tie). With `weighted: true` the draws are ∝ weight and the comparison

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Uniformly random choice among routable peers.
 public struct RandomChoice: RoutingPolicy {
     public var kind: RoutingPolicyKind { .random }

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// A hash that is the same in every process and on every host (Swift's `Hasher` is seeded
 /// per process, so it cannot be used for anything peers must agree on).
 public enum StableHash {

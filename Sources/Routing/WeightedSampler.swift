@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Draws indices with probability ∝ weight over routable peers.
 ///
 /// Fast path: rejection sampling against a cached maximum weight (expected tries =

@@ -77,15 +77,12 @@ public enum Sidecar {
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger, maxStreams: limits.gossip)
 
         let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
-        let router = Router()
-        router.add(middleware: RequestMetricsMiddleware(load: load))
-        router.add(middleware: ErrorMiddleware(maxBodyBytes: config.maxBodyBytes))
-        SessionRoutes(manager: manager, maxBodyBytes: config.maxBodyBytes, activity: activity).register(on: router)
-        TokenRoutes(tokens: TokenService(sealer: TokenSealer(keyring: keyring), storage: store,
-                                         maxTTL: config.policy.absoluteTimeout, now: wallClock),
-                    maxBodyBytes: config.maxBodyBytes).register(on: router)
-        IdempotencyRoutes(keys: IdempotencyService(storage: store, retention: Int64(config.idempotencyRetention) * 1000, now: wallClock),
-                          maxBodyBytes: config.maxBodyBytes).register(on: router)
+        let router = APIRoutes(
+            sessions: manager,
+            tokens: TokenService(sealer: TokenSealer(keyring: keyring), storage: store, maxTTL: config.policy.absoluteTimeout, now: wallClock),
+            idempotency: IdempotencyService(storage: store, retention: Int64(config.idempotencyRetention) * 1000, now: wallClock),
+            maxBodyBytes: config.maxBodyBytes, load: load, activity: activity
+        ).buildRouter()
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {

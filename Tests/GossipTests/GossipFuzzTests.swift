@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Gossip
+import SeededRandom
 
 /// A seeded mutation fuzzer over every gossip decoder, starting from the captured memberlist/serf
 /// packets (Vectors): packet decoding (CRC, compound, LZW, messages), the state machine that
@@ -30,7 +31,7 @@ import Testing
          Vectors.encryptedJInner].map(hex)
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout GossipRandom, corpus: [[UInt8]]) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SeededGenerator, corpus: [[UInt8]]) -> [UInt8] {
         var b = input
         for _ in 0...rng.below(4) {
             switch rng.below(9) {
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func decodersSurviveMutatedCapturedPackets() async {
-        var rng = GossipRandom(seed: 0x5EED_F022)
+        var rng = SeededGenerator(seed: 0x5EED_F022)
         var corpus = Self.seeds
         var config = GossipConfig.lan
         config.maxMembers = 64

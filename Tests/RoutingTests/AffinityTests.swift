@@ -1,5 +1,6 @@
 import Testing
 @testable import Routing
+import SeededRandom
 
 @Suite struct AffinityTests {
     let keys = (0..<10_000).map { "session-\($0)" }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Routing
+import SeededRandom
 
 @Suite struct SmoothWeightedRoundRobinTests {
     @Test func nginxSequenceFor511() {

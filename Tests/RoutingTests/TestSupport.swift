@@ -1,4 +1,5 @@
 @testable import Routing
+import SeededRandom
 
 /// Peers named a, b, c… with the given weights.
 func peers(_ weights: [Double]) -> [Peer] {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Routing
+import SeededRandom
 
 @Suite struct WeightFunctionTests {
     let wf = WeightFunction(blackoutPeriod: 10, expirationPeriod: 60, slowStartWindow: 30)

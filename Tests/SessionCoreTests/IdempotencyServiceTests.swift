@@ -1,5 +1,6 @@
 import Replication
 import Testing
+import TestDoubles
 @testable import SessionCore
 
 @Suite struct IdempotencyServiceTests {

@@ -1,5 +1,5 @@
 import Foundation
-import Routing
+import SeededRandom
 import Testing
 @testable import SessionCore
 

@@ -1,29 +1,12 @@
 import Replication
 import Synchronization
 import Testing
+import TestDoubles
 @testable import SessionCore
 
-/// In-memory `RecordStorage` for testing the logic above the store (never used in production).
-final class InMemoryStorage: RecordStorage {
-    let stored = Mutex<[String: Record]>([:])
-    func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord? {
-        stored.withLock { $0[key].map { LoadedRecord(record: $0, token: ReadToken(copies: [])) } }
-    }
-    func write(_ record: Record, key: String, expected: LoadedRecord?) async throws(StoreUnavailable) -> WriteOutcome {
-        stored.withLock { r in
-            guard r[key] == expected?.record else { return .conflict }
-            r[key] = record
-            return .written
-        }
-    }
+extension InMemoryStorage {
     /// The session stored under `key`.
     func session(_ key: String) -> SessionRecord? { stored.withLock { $0[key].flatMap(SessionRecord.init) } }
-}
-
-final class ManualClock: Sendable {
-    let ms = Atomic<Int64>(1_800_000_000_000)
-    func advance(seconds: Int64) { ms.add(seconds * 1000, ordering: .relaxed) }
-    var now: Int64 { ms.load(ordering: .relaxed) }
 }
 
 @Suite struct SessionManagerTests {

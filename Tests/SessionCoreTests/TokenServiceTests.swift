@@ -1,6 +1,8 @@
 import Crypto
 import Replication
+import Synchronization
 import Testing
+import TestDoubles
 @testable import SessionCore
 
 @Suite struct TokenServiceTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Routing
+import SeededRandom
 import SessionCore
 import SidecarAPI
 import Synchronization

@@ -1,3 +1,6 @@
+import Routing
+import SimulationSupport
+
 /// Everything a simulated run depends on, apart from the policy and the seed.
 ///
 /// Units: seconds. A capacity-1 host serves a request in `serviceMean` seconds on average

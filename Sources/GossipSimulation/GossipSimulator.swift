@@ -1,91 +1,11 @@
+import Gossip
+import SeededRandom
+import SimulationSupport
+
 /// A deterministic discrete-event simulator: N real `GossipNode` state machines on a
 /// simulated network (loss, latency, crashes, partitions), every node publishing a small
 /// load report each `loadInterval`. Everything (loss, latency, node randomness) derives from
 /// one seed, so a run is reproducible bit for bit.
-
-public struct SimulationConfig: Sendable {
-    public var nodes = 10
-    /// Packet loss probability per UDP datagram.
-    public var loss = 0.0
-    /// One-way latency: base + uniform jitter (ns).
-    public var latencyBase: Int64 = 1 * GossipConfig.millisecond
-    public var latencyJitter: Int64 = 4 * GossipConfig.millisecond
-    public var seed: UInt64 = 1
-    public var duration: Int64 = 30 * GossipConfig.second
-    /// Load ages are sampled from here on (lets the tables fill).
-    public var warmup: Int64 = 5 * GossipConfig.second
-    public var sampleEvery: Int64 = 500 * GossipConfig.millisecond
-    /// At most this many observers are sampled per sampling point (a deterministic stride).
-    public var maxSampledObservers = 200
-    /// How often each node publishes a load report (default: every gossip round).
-    public var loadInterval: Int64 = 200 * GossipConfig.millisecond
-    public var loadPayloadBytes = 8
-    /// Node indices to crash and when.
-    public var crashes: [(node: Int, at: Int64)] = []
-    /// Node indices that leave gracefully and when.
-    public var leaves: [(node: Int, at: Int64)] = []
-    /// Nodes in `side` cannot talk to the others between `start` and `end`.
-    public var partitions: [(side: Set<Int>, start: Int64, end: Int64)] = []
-    /// true: start from a converged membership; false: every node joins node 0 via push/pull.
-    public var startConverged = true
-    public var gossip: GossipConfig = {
-        var c = GossipConfig.lan
-        c.enableCompression = false // CPU: compression is size-neutral for the protocol logic
-        return c
-    }()
-
-    public init() {}
-}
-
-public struct SimulationReport: Sendable, CustomStringConvertible {
-    public var nodes = 0
-    public var loss = 0.0
-    public var simulatedSeconds = 0.0
-    /// Age (s) of each live node's view of each live peer's load, sampled periodically.
-    public var loadAgeP50 = 0.0
-    public var loadAgeP99 = 0.0
-    public var loadAgeMax = 0.0
-    /// Pairs (observer, peer) with no report at all at sampling time.
-    public var loadMissing = 0
-    /// Per crashed node: seconds from crash until every live node marked it dead (nil: not all did).
-    public var crashDeclaredDeadEverywhere: [String: Double?] = [:]
-    /// Seconds until the first node marked it dead.
-    public var crashFirstDeclaredDead: [String: Double] = [:]
-    public var falseSuspicions = 0
-    public var falseDeaths = 0
-    /// (observer, member, seconds) of each false death, for diagnosis.
-    public var falseDeathEvents: [(observer: String, member: String, at: Double)] = []
-    /// Suspicions/deaths between nodes separated by a partition (expected).
-    public var partitionSuspicions = 0
-    public var partitionDeaths = 0
-    /// Average bytes sent per node per second (UDP + TCP).
-    public var bytesPerNodePerSecond = 0.0
-    public var packetsPerNodePerSecond = 0.0
-    public var events = 0
-    /// After the run: per node, members it sees as alive.
-    public var finalAliveViews: [Int] = []
-    /// Nodes that left gracefully and how many live peers show them `left`.
-    public var leftSeenBy: [String: Int] = [:]
-
-    public var description: String {
-        func f(_ d: Double) -> String {
-            let x = (d * 1000).rounded() / 1000
-            return "\(x)"
-        }
-        var s = "nodes=\(nodes) loss=\(f(loss * 100))% sim=\(f(simulatedSeconds))s events=\(events)\n"
-        s += "  load age: p50=\(f(loadAgeP50))s p99=\(f(loadAgeP99))s max=\(f(loadAgeMax))s missing=\(loadMissing)\n"
-        for (n, t) in crashDeclaredDeadEverywhere.sorted(by: { $0.key < $1.key }) {
-            let first = crashFirstDeclaredDead[n].map { f($0) + "s" } ?? "never"
-            s += "  crash \(n): first dead after \(first), dead everywhere after \(t.map { f($0) + "s" } ?? "never (within the run)")\n"
-        }
-        for (n, c) in leftSeenBy.sorted(by: { $0.key < $1.key }) { s += "  leave \(n): seen as left by \(c) peers\n" }
-        s += "  false suspicions=\(falseSuspicions) false deaths=\(falseDeaths)"
-        if partitionSuspicions + partitionDeaths > 0 { s += " (partition: suspicions=\(partitionSuspicions) deaths=\(partitionDeaths))" }
-        s += "\n  traffic: \(f(bytesPerNodePerSecond / 1024)) KB/s per node, \(f(packetsPerNodePerSecond)) packets/s per node"
-        return s
-    }
-}
-
 public struct GossipSimulator: Sendable {
     enum EventKind: Sendable {
         case packet(to: Int, from: Int, bytes: [UInt8])
@@ -98,20 +18,13 @@ public struct GossipSimulator: Sendable {
         case sample
     }
 
-    struct Event: Sendable {
-        var time: Int64
-        var seq: UInt64
-        var kind: EventKind
-    }
-
     public let config: SimulationConfig
     public private(set) var nodes: [GossipNode] = []
     var crashed: [Bool]
     var crashTime: [Int64?]
-    var heap: [Event] = []
-    var eventSeq: UInt64 = 0
+    var events = EventQueue<Int64, EventKind>()
     var scheduledWake: [Int64]
-    var rng: GossipRandom
+    var rng: SeededGenerator
     var now: Int64 = 0
     var genTimes: [[Int64]]
     var names: [String]
@@ -125,7 +38,7 @@ public struct GossipSimulator: Sendable {
     public init(config: SimulationConfig) {
         self.config = config
         let n = max(1, config.nodes)
-        rng = GossipRandom(seed: config.seed)
+        rng = SeededGenerator(seed: config.seed)
         crashed = Array(repeating: false, count: n)
         crashTime = Array(repeating: nil, count: n)
         scheduledWake = Array(repeating: Int64.max, count: n)
@@ -155,41 +68,6 @@ public struct GossipSimulator: Sendable {
         return Int(a.ip[1]) << 16 | Int(a.ip[2]) << 8 | Int(a.ip[3])
     }
 
-    // MARK: heap
-
-    mutating func push(_ time: Int64, _ kind: EventKind) {
-        eventSeq &+= 1
-        heap.append(Event(time: time, seq: eventSeq, kind: kind))
-        var i = heap.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if less(heap[i], heap[p]) { heap.swapAt(i, p); i = p } else { break }
-        }
-    }
-
-    @inline(__always)
-    func less(_ a: Event, _ b: Event) -> Bool { a.time != b.time ? a.time < b.time : a.seq < b.seq }
-
-    mutating func pop() -> Event? {
-        guard !heap.isEmpty else { return nil }
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var i = 0
-            let n = heap.count
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < n && less(heap[l], heap[m]) { m = l }
-                if r < n && less(heap[r], heap[m]) { m = r }
-                if m == i { break }
-                heap.swapAt(i, m); i = m
-            }
-        }
-        return top
-    }
-
     // MARK: run
 
     func separated(_ a: Int, _ b: Int, at t: Int64) -> Bool {
@@ -215,7 +93,7 @@ public struct GossipSimulator: Sendable {
         let d = max(nodes[i].nextDeadline, now + GossipConfig.millisecond)
         if d < scheduledWake[i] || scheduledWake[i] < now {
             scheduledWake[i] = d
-            push(d, .wake(i))
+            events.push(d, .wake(i))
         }
     }
 
@@ -224,13 +102,13 @@ public struct GossipSimulator: Sendable {
             switch e {
             case .sendPacket(let bytes, let to):
                 guard let j = Self.index(to), j < nodes.count else { continue }
-                if config.loss > 0 && rng.unit() < config.loss { continue }
-                push(now + latency(), .packet(to: j, from: i, bytes: bytes))
+                if config.loss > 0 && rng.nextUnit() < config.loss { continue }
+                events.push(now + latency(), .packet(to: j, from: i, bytes: bytes))
             case .openStream(let req):
                 guard let j = Self.index(req.to), j < nodes.count else {
-                    push(now + latency(), .streamReply(to: i, id: req.id, bytes: nil)); continue
+                    events.push(now + latency(), .streamReply(to: i, id: req.id, bytes: nil)); continue
                 }
-                push(now + latency(), .streamRequest(to: j, from: i, id: req.id, bytes: req.bytes))
+                events.push(now + latency(), .streamRequest(to: j, from: i, id: req.id, bytes: req.bytes))
             case .memberChanged(let m):
                 observe(m, by: i)
             case .userMessage, .loadReport:
@@ -302,7 +180,7 @@ public struct GossipSimulator: Sendable {
     public mutating func run() -> SimulationReport {
         let n = nodes.count
         for i in 0..<n {
-            push(Int64(rng.below(Int(max(1, config.loadInterval)))), .publishLoad(i))
+            events.push(Int64(rng.below(Int(max(1, config.loadInterval)))), .publishLoad(i))
             scheduleWake(i)
         }
         if !config.startConverged {
@@ -313,16 +191,16 @@ public struct GossipSimulator: Sendable {
             }
             now = 0
         }
-        for c in config.crashes where c.node < n { push(c.at, .crash(c.node)) }
-        for l in config.leaves where l.node < n { push(l.at, .leave(l.node)) }
+        for c in config.crashes where c.node < n { events.push(c.at, .crash(c.node)) }
+        for l in config.leaves where l.node < n { events.push(l.at, .leave(l.node)) }
         var t = config.warmup
-        while t <= config.duration { push(t, .sample); t += config.sampleEvery }
+        while t <= config.duration { events.push(t, .sample); t += config.sampleEvery }
 
-        while let ev = pop() {
+        while let ev = events.pop() {
             if ev.time > config.duration { break }
             now = ev.time
             report.events += 1
-            switch ev.kind {
+            switch ev.payload {
             case .wake(let i):
                 guard !crashed[i], scheduledWake[i] == ev.time else { continue }
                 scheduledWake[i] = Int64.max
@@ -338,20 +216,20 @@ public struct GossipSimulator: Sendable {
                 for k in 0..<payload.count { payload[k] = UInt8(truncatingIfNeeded: rng.next()) }
                 nodes[i].setLocalLoad(payload, now: now)
                 genTimes[i].append(now)
-                push(now + config.loadInterval, .publishLoad(i))
+                events.push(now + config.loadInterval, .publishLoad(i))
             case .streamRequest(let to, let from, let id, let bytes):
                 if crashed[to] || separated(from, to, at: now) {
                     // No answer: the dialer gives up (connect timeout, shortened).
-                    push(now + GossipConfig.second, .streamReply(to: from, id: id, bytes: nil))
+                    events.push(now + GossipConfig.second, .streamReply(to: from, id: id, bytes: nil))
                     continue
                 }
                 guard let (msg, _) = try? StreamCodec.decode(bytes) else {
-                    push(now + latency(), .streamReply(to: from, id: id, bytes: nil)); continue
+                    events.push(now + latency(), .streamReply(to: from, id: id, bytes: nil)); continue
                 }
                 let (reply, eff) = nodes[to].receiveStream(msg, from: Self.address(from), now: now)
                 if let reply { nodes[to].noteStreamBytesSent(reply.count) }
                 process(eff, from: to)
-                push(now + latency(), .streamReply(to: from, id: id, bytes: reply))
+                events.push(now + latency(), .streamReply(to: from, id: id, bytes: reply))
             case .streamReply(let to, let id, let bytes):
                 guard !crashed[to] else { continue }
                 let eff: [GossipEffect]

@@ -1,3 +1,7 @@
+import Routing
+import SeededRandom
+import SimulationSupport
+
 /// The state and event handlers of one simulated run (see `RoutingSimulator` for the model).
 struct SimulationEngine {
     enum Event: Sendable {
@@ -17,7 +21,7 @@ struct SimulationEngine {
     let names: [String]
     let end: Double
 
-    var events = EventQueue<Event>()
+    var events = EventQueue<Double, Event>()
     var now = 0.0
 
     // Random streams, separate so policies see the same arrivals and work.

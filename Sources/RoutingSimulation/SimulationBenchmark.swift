@@ -1,3 +1,6 @@
+import Routing
+import SimulationSupport
+
 /// Runs policies over several seeds and renders the comparison table (median and spread).
 /// `sessionmesh simulate routing` parses its flags into a `SimulatorScenario` and prints
 /// `SimulationBenchmark.report(...)`.

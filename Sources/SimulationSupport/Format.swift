@@ -1,7 +1,7 @@
-/// Number formatting without Foundation.
-enum Format {
+/// Number formatting without Foundation, for the simulators' reports and tables.
+public enum Format {
     /// `x` with exactly `digits` decimals (half away from zero).
-    static func fixed(_ x: Double, _ digits: Int) -> String {
+    public static func fixed(_ x: Double, _ digits: Int) -> String {
         guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
@@ -21,7 +21,7 @@ enum Format {
     }
 
     /// Three significant digits for table cells (e.g. 0.612, 8.61, 19.0, 123).
-    static func sig3(_ x: Double) -> String {
+    public static func sig3(_ x: Double) -> String {
         let a = abs(x)
         if !x.isFinite { return fixed(x, 0) }
         if a >= 100 { return fixed(x, 0) }
@@ -30,8 +30,16 @@ enum Format {
         return fixed(x, 3)
     }
 
+    /// `x` rounded to `digits` decimals (half away from zero), printed in Swift's shortest form
+    /// (0.2 rather than 0.200).
+    public static func rounded(_ x: Double, _ digits: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        return "\((x * scale).rounded() / scale)"
+    }
+
     /// A short form without trailing zeros (for labels).
-    static func trimmed(_ x: Double) -> String {
+    public static func trimmed(_ x: Double) -> String {
         var s = fixed(x, 4)
         if s.contains(".") {
             while s.hasSuffix("0") { s.removeLast() }
@@ -40,7 +48,7 @@ enum Format {
         return s
     }
 
-    static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    public static func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
         let n = s.count
         guard n < width else { return s }
         let fill = String(repeating: " ", count: width - n)

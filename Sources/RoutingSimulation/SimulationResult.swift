@@ -1,3 +1,5 @@
+import Routing
+
 /// The outcome of one simulated run (one policy, one seed), measured after warm-up.
 public struct SimulationResult: Sendable, Hashable {
     public var policy: String

@@ -1,3 +1,6 @@
+import Routing
+import SimulationSupport
+
 /// What `sessionmesh simulate routing` runs: scenarios, policies and seeds, parsed from flags
 /// and/or a scenario file. Pure: the CLI reads the file and passes its text.
 ///

@@ -1,5 +1,7 @@
+import Routing
+
 /// A deterministic discrete-event simulation of routers (sidecars) sending requests to hosts,
-/// running the real policy code of this module.
+/// running the real policy code of `Routing`.
 ///
 /// Model:
 /// - Hosts are FIFO queues with `workersPerHost` servers each. A request's work is drawn from

@@ -1,7 +1,9 @@
+import Routing
+@testable import RoutingSimulation
+import SeededRandom
 import Testing
-@testable import Routing
 
-@Suite struct SimulatorTests {
+@Suite struct RoutingSimulatorTests {
     /// The gate the design brief sets: the supermarket model (Mitzenmacher 2001) at λ = 0.9
     /// with 100 servers, exponential service, one router with exact queue lengths.
     /// Theory (n → ∞): random 10.0, P2C 2.61 mean time in system. Fixed seed; within 5 %.

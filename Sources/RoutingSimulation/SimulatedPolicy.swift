@@ -1,5 +1,7 @@
+import Routing
+
 /// A policy as the simulator runs it, with what it is allowed to know. Every case builds the
-/// real policy type from this module.
+/// real policy type from `Routing`.
 public enum SimulatedPolicy: Sendable, Hashable {
     case roundRobin
     case random

@@ -1,3 +1,6 @@
+import Routing
+import SimulationSupport
+
 /// The targets for the three benchmark scenarios, and the supermarket-model check, as
 /// printable reports (the same checks the tests make, on the benchmark's numbers).
 extension SimulationBenchmark {

@@ -1,5 +1,6 @@
+import Routing
+@testable import RoutingSimulation
 import Testing
-@testable import Routing
 
 @Suite struct SimulationPlanTests {
     @Test func defaultIsTheIssueBenchmark() throws {

@@ -1,3 +1,5 @@
+import Routing
+
 /// Things that go wrong in a simulated run.
 public struct Disturbances: Sendable, Hashable {
     /// Each host independently slows down by `factor` at random times (Poisson, `rate` per host

@@ -1,3 +1,7 @@
+import Routing
+import SeededRandom
+import SimulationSupport
+
 /// Service-time shapes for the simulator, all with mean 1 (the scenario scales them by the
 /// mean service time and the host's capacity).
 public enum ServiceTimeDistribution: Sendable, Hashable, CustomStringConvertible {

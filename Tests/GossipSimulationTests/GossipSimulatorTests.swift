@@ -1,7 +1,10 @@
+import Gossip
+import GossipSimulation
 import Testing
-@testable import Gossip
 
-@Suite struct SimulatorTests {
+private let sec = GossipConfig.second
+
+@Suite struct GossipSimulatorTests {
     func config(nodes: Int, loss: Double, seconds: Int64, seed: UInt64 = 1) -> SimulationConfig {
         var c = SimulationConfig()
         c.nodes = nodes

@@ -1,5 +1,6 @@
+import Routing
+@testable import RoutingSimulation
 import Testing
-@testable import Routing
 
 /// `simulate routing --preset zones`: two zones with an inter-zone delay, zone-aware mesh
 /// routing against zone-blind mesh routing and round robin.

@@ -1,3 +1,6 @@
+import Routing
+import SimulationSupport
+
 /// How requests arrive at the mesh (the routers are chosen uniformly per request).
 public enum ArrivalProcess: Sendable, Hashable, CustomStringConvertible {
     /// Poisson at the scenario's load.
