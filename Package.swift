@@ -139,10 +139,12 @@ let package = Package(
         .target(name: "MemcacheProtocol"),
         // Pure: memberlist 0.2.2 wire (msgpack, framing, LZW), SWIM/Lifeguard state machine.
         .target(name: "Gossip", dependencies: ["SeededRandom"]),
-        // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption.
+        // Shell: memberlist UDP+TCP transport on one port, serf-compatible keyring encryption, and the
+        // actor that owns the GossipNode and runs its effects (GossipShell).
         .target(
             name: "GossipNIO",
             dependencies: [
+                "Gossip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -215,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "SidecarServiceTests",
             dependencies: [
-                "SidecarService", "TestSupport", "Routing", "Gossip", "SeededRandom",
+                "SidecarService", "TestSupport", "Routing", "Gossip", "GossipNIO", "SeededRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -224,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [
-                "GossipNIO",
+                "GossipNIO", "Gossip",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What the mesh knows about one member, as the API, routing and the CLI see it.
 public struct MeshMember: Sendable, Equatable, Codable {
     public enum Status: String, Sendable, Codable { case alive, suspect, dead, left }
@@ -32,20 +34,45 @@ public struct MeshMember: Sendable, Equatable, Codable {
     public var appAddress: String? { tags["app"] }
 }
 
-/// The current membership view: implemented by the gossip mesh, or by a single-node view when
-/// gossip is off.
-public protocol MeshDirectory: Sendable {
-    /// Every known member (self included), sorted by name.
-    func members() -> [MeshMember]
+/// One published picture of the mesh: immutable, replaced whole whenever the mesh changes.
+public struct MeshSnapshot: Sendable, Equatable {
+    /// Differs between any two snapshots a directory published (readers cache on it).
+    public var version: UInt64
+    /// Every known member (self included), sorted by name, each with its latest load report as
+    /// gossiped (not aged: `RoutingEngine` applies the expiry when it computes the weights).
+    public var members: [MeshMember]
     /// True once this node has joined at least one peer (or has no seeds to join).
-    var isJoined: Bool { get }
+    public var isJoined: Bool
+
+    public init(version: UInt64, members: [MeshMember], isJoined: Bool) {
+        self.version = version
+        let sorted = zip(members, members.dropFirst()).allSatisfy { $0.name < $1.name }
+        self.members = sorted ? members : members.sorted { $0.name < $1.name }
+        self.isJoined = isJoined
+    }
 }
 
-/// The view of a sidecar running without gossip: just itself.
-public struct LocalOnlyDirectory: MeshDirectory {
+/// Where the latest mesh snapshot is read: the gossip mesh (`GossipDirectory`), or a
+/// single-node view when gossip is off.
+public protocol MeshDirectory: Sendable {
+    /// The latest published snapshot (cheap: no copying, sorting or conversion).
+    var snapshot: MeshSnapshot { get }
+}
+
+extension MeshDirectory {
+    /// Every known member (self included), sorted by name.
+    public func members() -> [MeshMember] { snapshot.members }
+    /// True once this node has joined at least one peer (or has no seeds to join).
+    public var isJoined: Bool { snapshot.isJoined }
+}
+
+/// The view of a sidecar running without gossip: just itself, with the monitor's latest load.
+/// A new snapshot (a new version) whenever that load changed since the last read.
+public final class LocalOnlyDirectory: MeshDirectory {
     public let name: String
     public let tags: [String: String]
     public let load: @Sendable () -> HostLoad
+    private let latest = Mutex<MeshSnapshot?>(nil)
 
     public init(name: String, tags: [String: String], load: @escaping @Sendable () -> HostLoad) {
         self.name = name
@@ -53,9 +80,16 @@ public struct LocalOnlyDirectory: MeshDirectory {
         self.load = load
     }
 
-    public func members() -> [MeshMember] {
-        [MeshMember(name: name, address: "", status: .alive, incarnation: 0, tags: tags, load: load(), loadAge: 0, isLocal: true)]
+    public var snapshot: MeshSnapshot {
+        let now = load()
+        return latest.withLock { s in
+            if let s, s.members.first?.load == now { return s }
+            let next = MeshSnapshot(
+                version: (s?.version ?? 0) &+ 1,
+                members: [MeshMember(name: name, address: "", status: .alive, incarnation: 0, tags: tags, load: now, isLocal: true)],
+                isJoined: true)
+            s = next
+            return next
+        }
     }
-
-    public var isJoined: Bool { true }
 }

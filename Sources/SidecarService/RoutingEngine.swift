@@ -92,8 +92,10 @@ public struct MeshReport: Codable, Sendable, Equatable {
 /// Turns the mesh view (`MeshDirectory`) into routing: the shared weight table, `/v1/route`
 /// decisions, the HAProxy agent line, the nginx upstream block and the `/v1/mesh` report.
 ///
-/// The weight table is a pure function of `directory.members()` and `now()`: every sidecar with
-/// the same view computes the same weights. Members that are `alive` or `suspect` are in it
+/// The weight table is a pure function of the directory's snapshot and `now()`: every sidecar
+/// with the same view computes the same weights. It is computed once per published snapshot
+/// (`RoutingSnapshot`) and read by every consumer; since slow start, expiry and idle decay move
+/// with time, a snapshot older than `refreshInterval` is recomputed at the next read. Members that are `alive` or `suspect` are in it
 /// (suspicion is local to each peer, so it does not change the weight, which peers must agree
 /// on; instead `route` prefers non-suspect members and picks a suspect one only when nothing
 /// else is routable); `dead` and `left` members are not.
@@ -110,7 +112,13 @@ public final class RoutingEngine: Sendable {
     public let weights: WeightFunction
     /// How often the pick count of a peer without any load report restarts, seconds.
     public let unreportedWindow: Double
+    /// Load reports older than this (seconds, by the sender's timestamp) are ignored.
+    public let loadExpiry: Double
+    /// The longest a computed table is reused for an unchanged snapshot, seconds.
+    public let refreshInterval: Double
     private let directory: any MeshDirectory
+    /// The table of the latest snapshot read.
+    private let latest = Mutex<RoutingSnapshot?>(nil)
     private let now: @Sendable () -> Double
     private let state: Mutex<State>
     /// Capacity estimates remembered between tables (idle members keep theirs).
@@ -127,8 +135,11 @@ public final class RoutingEngine: Sendable {
     ///     inject a seeded one).
     public init(localName: String, directory: any MeshDirectory, weights: WeightFunction = WeightFunction(),
                 now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                rng: (any RandomNumberGenerator & Sendable)? = nil, unreportedWindow: Double = 1) {
+                rng: (any RandomNumberGenerator & Sendable)? = nil, unreportedWindow: Double = 1,
+                loadExpiry: Double = 10, refreshInterval: Double = 1) {
         self.localName = localName
+        self.loadExpiry = loadExpiry
+        self.refreshInterval = refreshInterval
         self.directory = directory
         self.weights = weights
         self.now = now
@@ -138,9 +149,9 @@ public final class RoutingEngine: Sendable {
 
     // MARK: Weight table
 
-    /// The mesh weight table at `now()`, from the directory's current members.
+    /// The mesh weight table of the directory's latest snapshot.
     public func table() -> WeightTable {
-        snapshot().table
+        current().table
     }
 
     /// Members that take part in routing: SessionMesh sidecars (tag `role` = `sessionmesh`; this
@@ -188,11 +199,23 @@ public final class RoutingEngine: Sendable {
         return weights.table(for: view, memory: &memory)
     }
 
-    private func snapshot() -> (members: [MeshMember], table: WeightTable, now: Double) {
-        let members = directory.members().sorted { $0.name < $1.name }
+    /// The routing snapshot of the directory's latest mesh snapshot: the cached one while the
+    /// mesh has not changed and it is younger than `refreshInterval`, else computed now (once:
+    /// concurrent readers wait for the first one's result).
+    func current() -> RoutingSnapshot {
+        let mesh = directory.snapshot
         let t = now()
-        let table = memory.withLock { Self.table(members: members, now: t, weights: weights, memory: &$0) }
-        return (members, table, t)
+        let isFresh: (RoutingSnapshot) -> Bool = { s in
+            s.version == mesh.version && t >= s.computedAt && t - s.computedAt < self.refreshInterval
+        }
+        if let s = latest.withLock({ $0 }), isFresh(s) { return s }
+        return memory.withLock { memory in
+            if let s = latest.withLock({ $0 }), isFresh(s) { return s }
+            let s = RoutingSnapshot(mesh: mesh, now: t, loadExpiry: loadExpiry, localName: localName, weights: weights,
+                                    memory: &memory)
+            latest.withLock { $0 = s }
+            return s
+        }
     }
 
     // MARK: Route
@@ -200,21 +223,17 @@ public final class RoutingEngine: Sendable {
     /// Chooses a member for one request, or nil if no member is routable. With `affinity` and a
     /// non-empty `key`, the key's rendezvous owner is chosen while it is routable.
     public func route(policy: RoutingPolicyKind, key: String?, affinity: Bool) -> RouteDecision? {
-        let (members, table, t) = snapshot()
-        var suspects = Set<String>()
-        var routers = 0
-        for m in members where Self.isRoutable(m) {
-            routers += 1
-            if m.status == .suspect { suspects.insert(m.name) }
-        }
+        let view = current()
+        let (table, suspects, routers, t) = (view.table, view.suspects, view.routers, now())
         return state.withLock { s in
-            var p = s.policies[policy] ?? PolicyState(kind: policy, routers: max(1, routers))
-            p.update(table: table, suspects: suspects, routers: max(1, routers), now: t, unreportedWindow: unreportedWindow)
+            var p = s.policies[policy] ?? PolicyState(kind: policy, routers: routers)
+            p.update(table: table, version: view.version, computedAt: view.computedAt, suspects: suspects, routers: routers,
+                     now: t, unreportedWindow: unreportedWindow)
             p.selector.affinity = affinity
             var picked: (index: Int, reason: RouteSelector.Reason)?
             // Zone-aware: draw the zone by Envoy's split, then pick among that zone's members
             // (keyed affinity keeps its owner wherever it is).
-            if let plan = ZonePlan(members: members, table: table, localName: localName), !(affinity && key?.isEmpty == false) {
+            if let plan = view.zonePlan, !(affinity && key?.isEmpty == false) {
                 let zone = plan.zone(for: Double.random(in: 0..<1, using: &s.rng))
                 let others = p.candidates.peers.indices.filter {
                     plan.zoneOf[p.candidates.peers[$0].node] != zone && !suspects.contains(p.candidates.peers[$0].node)
@@ -269,8 +288,8 @@ public final class RoutingEngine: Sendable {
             line = HAProxyAgentCheck.response(weight: 0, state: .drain)
         } else if !storeAvailable {
             line = HAProxyAgentCheck.response(weight: 0, state: .down(reason: "store unavailable"))
-        } else if let balancerZone, case let (members, plain, _) = snapshot(),
-                  let plan = ZonePlan(members: members, table: plain, localZone: balancerZone),
+        } else if let balancerZone, case let view = current(), case let plain = view.table,
+                  let plan = ZonePlan(members: view.members, table: plain, localZone: balancerZone),
                   let own = plain[localName], own.state != .draining, own.weight > 0,
                   let zoned = plan.weighted(plain)[localName] {
             line = zoned.weight > 0 ? HAProxyAgentCheck.response(weight: zoned.weight, state: .up) : "up 0%"
@@ -289,15 +308,16 @@ public final class RoutingEngine: Sendable {
     /// With zones (`ZonePlan`), the weights are this sidecar's zone-aware split: members of a
     /// zone the split gives nothing are marked `down`.
     public func nginxUpstream(renderer: NginxUpstreamRenderer) -> String? {
-        let (members, plain, _) = snapshot()
-        let table = ZonePlan(members: members, table: plain, localName: localName)?.weighted(plain) ?? plain
+        let view = current()
+        let table = view.zonePlan?.weighted(view.table) ?? view.table
         guard table.entries.contains(where: { !$0.address.isEmpty }) else { return nil }
         return renderer.render(table)
     }
 
     /// Members, weights and the mesh means, for `GET /v1/mesh`.
     public func meshReport() -> MeshReport {
-        let (members, table, t) = snapshot()
+        let view = current()
+        let (members, table, t) = (view.members, view.table, view.computedAt)
         let means = MeshMeans(table: table)
         var byNode: [String: MeshMeans.Member] = [:]
         for m in means.members { byNode[m.node] = m }
@@ -348,6 +368,10 @@ private struct PolicyState: Sendable {
     /// What the candidate set was last built from.
     var appliedEntries: [WeightTable.Entry]?
     var appliedSuspects: Set<String> = []
+    /// The routing snapshot last applied (its version and time), and whether any of its
+    /// entries had no report (their counts restart by time alone).
+    var appliedSnapshot: (version: UInt64, computedAt: Double)?
+    var hasUnreported = false
     /// Per node: the report timestamp last seen, and when its pick count last restarted.
     var seenReport: [String: Double] = [:]
     var countSince: [String: Double] = [:]
@@ -358,12 +382,18 @@ private struct PolicyState: Sendable {
         self.selector = RouteSelector(kind: kind, routers: routers)
     }
 
-    mutating func update(table: WeightTable, suspects: Set<String>, routers: Int, now: Double, unreportedWindow: Double) {
+    mutating func update(table: WeightTable, version: UInt64, computedAt: Double, suspects: Set<String>, routers: Int,
+                         now: Double, unreportedWindow: Double) {
         if kind == .meshWeighted, routers != self.routers {
             let affinity = selector.affinity
             selector = RouteSelector(kind: kind, routers: routers, affinity: affinity)
             self.routers = routers
         }
+        // The same snapshot as the last pick: every report timestamp is as seen, so nothing can
+        // restart unless some peer has no report at all (its count restarts by time).
+        if let applied = appliedSnapshot, applied.version == version, applied.computedAt == computedAt, !hasUnreported { return }
+        appliedSnapshot = (version, computedAt)
+        hasUnreported = table.entries.contains { !$0.reportTimestamp.isFinite }
         // Peers whose pick count restarts: a fresh report, or no report for a whole window.
         var restart = Set<String>()
         var seen: [String: Double] = [:]

@@ -191,8 +191,11 @@ public enum Sidecar {
             })
     }
 
-    /// The gossip mesh when `gossipBind` is set; otherwise a view of this node alone.
-    static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger, maxStreams: Int = 64) throws -> (any MeshDirectory, MeshService?) {
+    /// The gossip mesh when `gossipBind` is set (the shell as a service, publishing into a
+    /// `GossipDirectory`); otherwise a view of this node alone.
+    static func makeMesh(config: SidecarConfig, monitor: LoadMonitor, logger: Logger, maxStreams: Int = 64) throws
+        -> (any MeshDirectory, (any Service)?)
+    {
         var tags = ["role": "sessionmesh"]
         if let app = config.appAddress { tags["app"] = app.description }
         if let zone = config.zone { tags["zone"] = zone }
@@ -210,14 +213,23 @@ public enum Sidecar {
                 + "and skew routing. Use --gossip-keyring outside a trusted network."
             logger.warning("\(cost)", metadata: ["bind": "\(bind.host):\(bind.port)"])
         }
-        var settings = MeshService.Settings(
+        var settings = GossipShellSettings(
             name: config.resolvedNodeName, bindHost: bind.host, bindPort: bind.port,
             advertise: config.gossipAdvertise.map { (host: $0.host, port: $0.port) },
             seeds: config.join.map { (host: $0.host, port: $0.port) }, keyring: keyring, tags: tags)
         settings.gossip.maxMembers = config.maxGossipMembers
         settings.maxStreams = maxStreams
-        let mesh = MeshService(settings: settings, logger: logger, load: { monitor.latest })
-        return (mesh, mesh)
+        // Deciseconds since 2025-01-01 (10/s, faster than the 5/s publish rate): a restarted
+        // sidecar's reports are newer than its previous life's, so peers take them at once.
+        settings.loadSequenceStart = UInt32(truncatingIfNeeded: Int64((Date().timeIntervalSince1970 - 1_735_689_600) * 10))
+        let directory = GossipDirectory(joinedWithoutSeeds: settings.seeds.isEmpty)
+        let shell = GossipShell<HostLoad>(
+            settings: settings, codec: .init(encode: { LoadReportCodec.encode($0) }, decode: { LoadReportCodec.decode($0) }), logger: logger,
+            observer: GossipTelemetry(logger: logger, maxMembers: settings.gossip.maxMembers),
+            localLoad: { monitor.latest },
+            refreshedTags: { [tags] in tags.merging(["load": LoadSummary.text($0)]) { $1 } },
+            publish: { directory.publish($0) })
+        return (directory, shell)
     }
 }
 

@@ -10,13 +10,13 @@ import Testing
     }
 
     @Test func loadSummaryPrintsOneDecimalLikePrintf() {
-        #expect(MeshService.oneDecimal(0) == "0.0")
-        #expect(MeshService.oneDecimal(1.04) == "1.0")
-        #expect(MeshService.oneDecimal(12.36) == "12.4")
-        #expect(MeshService.oneDecimal(250) == "250.0")
-        #expect(MeshService.oneDecimal(.nan) == "0.0")
-        #expect(MeshService.oneDecimal(-3) == "0.0")
+        #expect(LoadSummary.oneDecimal(0) == "0.0")
+        #expect(LoadSummary.oneDecimal(1.04) == "1.0")
+        #expect(LoadSummary.oneDecimal(12.36) == "12.4")
+        #expect(LoadSummary.oneDecimal(250) == "250.0")
+        #expect(LoadSummary.oneDecimal(.nan) == "0.0")
+        #expect(LoadSummary.oneDecimal(-3) == "0.0")
         let load = HostLoad(inFlight: 3, latencyMs: 1.24, sessions: 40, cpu: 0.12, errorRate: 0, requestRate: 5, timestamp: 0)
-        #expect(MeshService.loadSummary(load) == "if=3 lat=1.2ms s=40 cpu=12% err=0%")
+        #expect(LoadSummary.text(load) == "if=3 lat=1.2ms s=40 cpu=12% err=0%")
     }
 }

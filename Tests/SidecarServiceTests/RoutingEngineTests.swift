@@ -7,16 +7,20 @@ import Synchronization
 import Testing
 @testable import SidecarService
 
-/// An in-memory membership view: what the gossip mesh would report.
+/// An in-memory membership view: what the gossip mesh would publish. Every change publishes a
+/// new snapshot (a new version), as the gossip shell does.
 final class FakeDirectory: MeshDirectory {
-    private let state: Mutex<[MeshMember]>
-    init(_ members: [MeshMember]) { state = Mutex(members) }
-    func members() -> [MeshMember] { state.withLock { $0.sorted { $0.name < $1.name } } }
-    var isJoined: Bool { true }
-    func set(_ members: [MeshMember]) { state.withLock { $0 = members } }
+    private let state: Mutex<MeshSnapshot>
+    init(_ members: [MeshMember]) { state = Mutex(MeshSnapshot(version: 1, members: members, isJoined: true)) }
+    var snapshot: MeshSnapshot { state.withLock { $0 } }
+    func set(_ members: [MeshMember]) {
+        state.withLock { $0 = MeshSnapshot(version: $0.version + 1, members: members, isJoined: true) }
+    }
     func update(_ name: String, _ change: (inout MeshMember) -> Void) {
-        state.withLock { ms in
+        state.withLock { s in
+            var ms = s.members
             for i in ms.indices where ms[i].name == name { change(&ms[i]) }
+            s = MeshSnapshot(version: s.version + 1, members: ms, isJoined: true)
         }
     }
 }
