@@ -5,9 +5,13 @@
 #   (b) nutcracker (Debian), listening on a Unix socket;
 #   (c) the sidecar's memcache socket (text protocol, then binary).
 # 16 threads, 1 KiB values, 90% get / 10% set, 10,000 keys. Prints udsbench's RESULT lines and the
-# CPU per operation of nutcracker and of the sidecar (utime+stime over the round / operations).
+# CPU per operation of nutcracker and of the sidecar: utime+stime over the whole round / operations
+# (an upper bound: setup and warm-up included), and over the measured window alone (sampled every 0.2 s).
 #
 #   scripts/bench-frontdoor.sh SIDECAR_BINARY UDSBENCH_BINARY [rounds=3] [duration=8]
+#
+# BASE=OTHER_SIDECAR_BINARY adds that build's front door on the same cluster, in the same rounds
+# (paths base-text, base-binary), to compare two builds. BINARY=0 skips the binary protocol.
 #
 # A benchmark, not a test. Loopback and Unix sockets only; every process it starts it stops by PID.
 set -euo pipefail
@@ -43,25 +47,54 @@ NUT=$!; PIDS+=($NUT)
 "$BIN" run --socket "$DIR/api.sock" --memcache-socket "$DIR/mc.sock" --memcached "$(IFS=,; echo "${SERVERS[*]}")" \
   --keyring "$DIR/keyring" --log-level warning >"$DIR/sidecar.log" 2>&1 &
 SIDE=$!; PIDS+=($SIDE)
-for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && break; sleep 0.1; done
+BASEPID=-
+if [ -n "${BASE:-}" ]; then
+  "$BASE" run --socket "$DIR/api-base.sock" --memcache-socket "$DIR/mc-base.sock" --memcached "$(IFS=,; echo "${SERVERS[*]}")" \
+    --keyring "$DIR/keyring" --log-level warning >"$DIR/sidecar-base.log" 2>&1 &
+  BASEPID=$!; PIDS+=($BASEPID)
+fi
+for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && { [ "$BASEPID" = - ] || [ -S "$DIR/mc-base.sock" ]; } && break; sleep 0.1; done
 HZ=$(getconf CLK_TCK)
 
 run() { # label servers pid-to-measure extra-args...
   local label=$1 servers=$2 pid=$3; shift 3
-  local before=0 after=0
-  [ "$pid" != - ] && before=$(cpu_ticks "$pid")
+  local before=0 after=0 sampler=
+  if [ "$pid" != - ]; then
+    before=$(cpu_ticks "$pid")
+    # The process's CPU ticks every 0.2 s, to take the measured window's share alone (setup's 10,000
+    # sets and the warm-up excluded): the window is the last DURATION seconds before udsbench ends.
+    ( while :; do echo "$(date +%s.%N) $(cpu_ticks "$pid")"; sleep 0.2; done ) >"$DIR/ticks" 2>/dev/null &
+    sampler=$!
+  fi
   local out; out=$("$UDS" memcached --servers "$servers" --threads 16 --duration "$DURATION" --warmup 2 --keys 10000 \
     --read-pct 90 --value-bytes 1024 --quiet --key-prefix "r$ROUND:" "$@" | grep '^RESULT')
+  local end; end=$(date +%s.%N)
   [ "$pid" != - ] && after=$(cpu_ticks "$pid")
+  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
   local ops; ops=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
-  local cpu="-"
-  # CPU per operation over setup, warm-up and window, divided by the window's operations: an upper bound.
-  [ "$pid" != - ] && cpu=$(python3 -c "print(f'{($after-$before)/$HZ/max(1,$ops)*1e6:.1f}')")
-  echo "round=$ROUND path=$label cpu_us_per_op=$cpu $out"
+  local cpu="-" window="-"
+  if [ "$pid" != - ]; then
+    # Over setup, warm-up and window, divided by the window's operations: an upper bound.
+    cpu=$(python3 -c "print(f'{($after-$before)/$HZ/max(1,$ops)*1e6:.1f}')")
+    window=$(python3 - "$DIR/ticks" "$end" "$after" "$DURATION" "$HZ" "$ops" <<'PY'
+import sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 2]
+end, after, duration, hz, ops = map(float, sys.argv[2:7])
+start = end - duration
+earlier = [r for r in rows if r[0] <= start]
+print(f"{(after - earlier[-1][1]) / hz / max(1, ops) * 1e6 * duration / (end - earlier[-1][0]):.1f}" if earlier else "-")
+PY
+)
+  fi
+  echo "round=$ROUND path=$label cpu_us_per_op=$cpu window_cpu_us_per_op=$window $out"
 }
 for ROUND in $(seq "$ROUNDS"); do
   run direct "$(IFS=,; echo "${SERVERS[*]}")" -
   run nutcracker "$DIR/nutcracker.sock" "$NUT"
   run sidecar-text "$DIR/mc.sock" "$SIDE"
-  run sidecar-binary "$DIR/mc.sock" "$SIDE" --protocol binary
+  [ "${BINARY:-1}" = 0 ] || run sidecar-binary "$DIR/mc.sock" "$SIDE" --protocol binary
+  if [ "$BASEPID" != - ]; then
+    run base-text "$DIR/mc-base.sock" "$BASEPID"
+    [ "${BINARY:-1}" = 0 ] || run base-binary "$DIR/mc-base.sock" "$BASEPID" --protocol binary
+  fi
 done

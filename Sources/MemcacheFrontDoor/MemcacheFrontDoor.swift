@@ -1,7 +1,6 @@
 import Logging
 import MemcacheProtocol
 import NIOCore
-import NIOLoopExecutor
 import NIOPosix
 import ServiceLifecycle
 
@@ -9,7 +8,7 @@ import ServiceLifecycle
 /// manager, Django, gomemcache, Dalli) pointed at the sidecar get its guarantees unchanged.
 ///
 /// Per connection the first byte picks the protocol (0x80 binary, anything else text, as memcached
-/// does). Each connection is served by one task that prefers the connection's event loop: the pure
+/// does). Each connection is a NIO handler (`MemcacheConnectionHandler`) on its event loop: the pure
 /// decoder runs on the bytes as they arrive, requests are answered in order (pipelining), and only
 /// the store's blocking calls leave the loop. Concurrent reads share the store's coalesced
 /// multi-key `gets`. On graceful shutdown it stops accepting, lets each connection finish the
@@ -29,6 +28,7 @@ public final class MemcacheFrontDoor: Service {
     let limits: MemcacheLimits
     let maxConnections: Int
     let responder: MemcacheResponder
+    let inboxes = LoopInboxes()
     let logger: Logger
     let onListening: @Sendable (Listener) -> Void
 
@@ -57,12 +57,29 @@ public final class MemcacheFrontDoor: Service {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-        let initializer: @Sendable (any Channel) -> EventLoopFuture<NIOAsyncChannel<ByteBuffer, ByteBuffer>> = { channel in
+            // A client's EOF is an `inputClosed` event: what it sent before is still answered.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+        let responder = self.responder, limits = self.limits, inboxes = self.inboxes
+        let maxConnections = self.maxConnections, logger = self.logger
+        let initializer: @Sendable (any Channel) -> EventLoopFuture<(any Channel)?> = { channel in
             channel.eventLoop.makeCompletedFuture {
-                try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                let stats = responder.stats
+                guard stats.currentConnections.wrappingAdd(1, ordering: .relaxed).newValue <= maxConnections else {
+                    stats.currentConnections.subtract(1, ordering: .relaxed)
+                    stats.refusedConnections.add(1, ordering: .relaxed)
+                    logger.warning("memcache front door at its connection cap; closing a new connection",
+                                   metadata: ["maxConnections": "\(maxConnections)"])
+                    channel.close(promise: nil)
+                    return nil
+                }
+                stats.totalConnections.add(1, ordering: .relaxed)
+                channel.closeFuture.whenComplete { _ in stats.currentConnections.subtract(1, ordering: .relaxed) }
+                try channel.pipeline.syncOperations.addHandler(
+                    MemcacheConnectionHandler(responder: responder, limits: limits, inbox: inboxes.inbox(for: channel.eventLoop)))
+                return channel
             }
         }
-        let server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let server: NIOAsyncChannel<(any Channel)?, Never>
         switch listener.address {
         case .unixSocket(let path):
             server = try await bootstrap.bind(unixDomainSocketPath: path, childChannelInitializer: initializer)
@@ -74,64 +91,17 @@ public final class MemcacheFrontDoor: Service {
         try await server.executeThenClose { inbound in
             try await withThrowingDiscardingTaskGroup { connections in
                 for try await connection in inbound.cancelOnGracefulShutdown() {
-                    let stats = responder.stats
-                    guard stats.currentConnections.load(ordering: .relaxed) < maxConnections else {
-                        stats.refusedConnections.add(1, ordering: .relaxed)
-                        logger.warning("memcache front door at its connection cap; closing a new connection",
-                                       metadata: ["maxConnections": "\(maxConnections)"])
-                        connection.channel.close(promise: nil)
-                        continue
-                    }
+                    guard let connection else { continue }
                     connections.addTask {
-                        await withTaskExecutorPreference(EventLoopTaskExecutor(connection.channel.eventLoop)) {
-                            await self.handle(connection)
+                        // On graceful shutdown: stop reading; what was read is answered, then the connection closes.
+                        await withGracefulShutdownHandler {
+                            try? await connection.closeFuture.get()
+                        } onGracefulShutdown: {
+                            connection.close(mode: .input, promise: nil)
                         }
                     }
                 }
             }
-        }
-    }
-
-    /// One connection: decode what arrives, answer every complete request in order, write the
-    /// answers of one read together.
-    private func handle(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
-        let stats = responder.stats
-        stats.currentConnections.add(1, ordering: .relaxed)
-        stats.totalConnections.add(1, ordering: .relaxed)
-        defer { stats.currentConnections.subtract(1, ordering: .relaxed) }
-        var decoder = MemcacheRequestDecoder(limits: limits)
-        do {
-            try await withGracefulShutdownHandler {
-                try await connection.executeThenClose { inbound, outbound in
-                    var events = [MemcacheRequestDecoder.Event]()
-                    var out = [UInt8]()
-                    for try await buffer in inbound {
-                        events.removeAll(keepingCapacity: true)
-                        buffer.withUnsafeReadableBytes { decoder.feed($0) { events.append($0) } }
-                        out.removeAll(keepingCapacity: true)
-                        var close = false
-                        for event in events where !close {
-                            switch event {
-                            case .request(let request):
-                                close = await responder.respond(to: request, into: &out)
-                            case .textError(let error):
-                                if error.shouldRespond { error.response.encode(into: &out) }
-                                close = error.closeConnection
-                            case .binaryError(let error):
-                                error.response?.encode(into: &out)
-                                close = error.closeConnection
-                            }
-                        }
-                        if !out.isEmpty { try await outbound.write(ByteBuffer(bytes: out)) }
-                        if close || decoder.isClosed { return }
-                    }
-                }
-            } onGracefulShutdown: {
-                // Stop reading: what was read is answered, then the connection closes.
-                connection.channel.close(mode: .input, promise: nil)
-            }
-        } catch {
-            logger.debug("memcache connection ended", metadata: ["error": "\(error)"])
         }
     }
 }

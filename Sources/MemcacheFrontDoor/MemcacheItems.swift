@@ -54,6 +54,13 @@ public struct MemcacheItems: Sendable {
         return live(loaded, at: now()).map(Self.item)
     }
 
+    /// `get` without a task: `completion` runs once, on a store thread (it must not block).
+    public func get(_ key: [UInt8], completion: @escaping @Sendable (Result<Item?, StoreUnavailable>) -> Void) {
+        storage.load(Self.storeKey(key)) { [self] result in
+            completion(result.map { live($0, at: now()).map(Self.item) })
+        }
+    }
+
     public func store(_ mode: StoreMode, key: [UInt8], flags: UInt32, exptime: Int64, value: [UInt8], cas: UInt64) async throws(StoreUnavailable) -> StoreResult {
         let storeKey = Self.storeKey(key)
         for _ in 0..<Self.maxAttempts {

@@ -16,17 +16,34 @@ struct MemcacheResponder: Sendable {
         do {
             try await answer(request, into: &out)
         } catch {
-            stats.unavailable.add(1, ordering: .relaxed)
-            if let binary = request.binary {
-                let response = BinaryResponse.failure(.temporaryFailure, for: binary, message: "store unavailable: \(error.message)")
-                if request.shouldRespond(status: .temporaryFailure) { response.encode(into: &out) }
-            } else if request.shouldRespondText {
-                // Meta requests get their errors even when quiet. A text `noreply` gets none (memcached
-                // sends none: the client is not reading); the failure is counted in `stats`.
-                TextResponse.serverError("store unavailable: \(error.message)").encode(into: &out)
-            }
+            unavailable(request, error, into: &out)
         }
         return request.closesConnection
+    }
+
+    /// The single-key `get` family without a task: `keys` is the request's keys, `found` what the
+    /// store answered for each (in order). Returns true when the connection closes after it.
+    func respond(toGet request: MemcacheRequest, keys: [[UInt8]], withCAS: Bool,
+                 found: Result<[MemcacheItems.Item?], StoreUnavailable>, into out: inout [UInt8]) -> Bool {
+        stats.gets.add(keys.count, ordering: .relaxed)
+        switch found {
+        case .success(let items): retrieval(request, keys: keys, found: items, withCAS: withCAS, into: &out)
+        case .failure(let error): unavailable(request, error, into: &out)
+        }
+        return request.closesConnection
+    }
+
+    /// No quorum, or no way to know: the request's protocol's failure, never a miss.
+    private func unavailable(_ request: MemcacheRequest, _ error: StoreUnavailable, into out: inout [UInt8]) {
+        stats.unavailable.add(1, ordering: .relaxed)
+        if let binary = request.binary {
+            let response = BinaryResponse.failure(.temporaryFailure, for: binary, message: "store unavailable: \(error.message)")
+            if request.shouldRespond(status: .temporaryFailure) { response.encode(into: &out) }
+        } else if request.shouldRespondText {
+            // Meta requests get their errors even when quiet. A text `noreply` gets none (memcached
+            // sends none: the client is not reading); the failure is counted in `stats`.
+            TextResponse.serverError("store unavailable: \(error.message)").encode(into: &out)
+        }
     }
 
     private func answer(_ request: MemcacheRequest, into out: inout [UInt8]) async throws(StoreUnavailable) {

@@ -6,7 +6,20 @@ public protocol RecordStorage: Sendable {
     /// nil when no copy exists. Throws when too few home replicas answered to know.
     func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord?
 
+    /// `load` without a task, for callers that are not in Swift Concurrency (a NIO handler):
+    /// `completion` runs exactly once, on a thread of the store's choosing (never inline on the
+    /// caller's event loop for a store that blocks). The default runs the async `load` in a task.
+    func load(_ key: String, completion: @escaping @Sendable (Result<LoadedRecord?, StoreUnavailable>) -> Void)
+
     /// Writes `record` if the record still stands at `expected` (nil: no copy may exist).
     /// `.written` means acknowledged by the write quorum.
     func write(_ record: Record, key: String, expected: LoadedRecord?) async throws(StoreUnavailable) -> WriteOutcome
+}
+
+extension RecordStorage {
+    public func load(_ key: String, completion: @escaping @Sendable (Result<LoadedRecord?, StoreUnavailable>) -> Void) {
+        Task {
+            do throws(StoreUnavailable) { completion(.success(try await load(key))) } catch { completion(.failure(error)) }
+        }
+    }
 }

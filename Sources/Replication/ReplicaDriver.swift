@@ -88,14 +88,27 @@ public struct ReplicaDriver: Sendable {
     /// Reads many records with one multi-key `gets` per node, all sent before any reply is read.
     /// A key whose nodes did not all answer is read again on its own by `read`.
     public func readBatch(_ keys: [String]) -> [Result<ReadOutcome, StoreUnavailable>] {
-        let now = clock.monotonicNanos()
+        let live = health.liveNodes(now: clock.monotonicNanos())
+        var homes = [[Int]]()
         var targets = [[Int]]()
+        homes.reserveCapacity(keys.count)
         targets.reserveCapacity(keys.count)
         var keysOfNode = [[String]](repeating: [], count: ring.nodeCount)
-        for key in keys {
-            let nodes = liveReplicaNodes(for: key, now: now)
+        // A key asked for twice in one batch is sent once to each of its nodes.
+        var firstIndex = [String: Int](minimumCapacity: keys.count)
+        for (i, key) in keys.enumerated() {
+            let order = ring.preferenceList(for: key, count: ring.nodeCount)
+            var nodes = [Int]()
+            nodes.reserveCapacity(settings.replicas)
+            for node in order where live[node] {
+                nodes.append(node)
+                if nodes.count == settings.replicas { break }
+            }
+            homes.append(Array(order.prefix(settings.replicas)))
             targets.append(nodes)
-            for node in nodes where !keysOfNode[node].contains(key) { keysOfNode[node].append(key) }
+            if firstIndex.updateValue(i, forKey: key) == nil {
+                for node in nodes { keysOfNode[node].append(key) }
+            }
         }
         let involved = keysOfNode.indices.filter { !keysOfNode[$0].isEmpty }
         let floors = keys.map { seen?.floor(of: $0) }
@@ -108,6 +121,7 @@ public struct ReplicaDriver: Sendable {
                 }
             }
         }
+        let now = clock.wallMillis()
         return keys.indices.map { i in
             let key = keys[i], nodes = targets[i]
             guard nodes.count == settings.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else {
@@ -115,11 +129,12 @@ public struct ReplicaDriver: Sendable {
             }
             let states = open(nodes.map { itemsOfNode[$0]![key] }, key: key, nodes: nodes)
             let copies = zip(nodes, states).map { NodeCopy(node: $0, state: $1) }
-            if case .conflict = verdict(copies, order: ring.preferenceList(for: key, count: settings.replicas)) {
+            let verdict = ReplicationDecisions.resolve(copies, home: homes[i], settings: settings, now: now)
+            if case .conflict = verdict {
                 return Result { () throws(StoreUnavailable) in try read(key) }
             }
             return Result { () throws(StoreUnavailable) in
-                try outcome(of: copies, key: key, order: ring.preferenceList(for: key, count: settings.replicas), floor: floors[i])
+                try outcome(of: verdict, copies: copies, key: key, floor: floors[i])
             }
         }
     }
@@ -132,7 +147,13 @@ public struct ReplicaDriver: Sendable {
     ///   acknowledged while the read was in flight may or may not be in what it read).
     private func outcome(of copies: [NodeCopy], key: String, order: [Int], floor: SeenVersions.Floor?) throws(StoreUnavailable) -> ReadOutcome {
         let home = Array(order.prefix(settings.replicas))
-        switch ReplicationDecisions.resolve(copies, home: home, settings: settings, now: clock.wallMillis()) {
+        let verdict = ReplicationDecisions.resolve(copies, home: home, settings: settings, now: clock.wallMillis())
+        return try outcome(of: verdict, copies: copies, key: key, floor: floor)
+    }
+
+    private func outcome(of verdict: ReplicationDecisions.ReadVerdict, copies: [NodeCopy], key: String,
+                         floor: SeenVersions.Floor?) throws(StoreUnavailable) -> ReadOutcome {
+        switch verdict {
         case .found(let record, let repair):
             if let floor, floor.isAbove(record.order) {
                 observer.refusedOlderThanSeen(version: record.version, seen: floor.version)

@@ -11,10 +11,12 @@ import Glibc
 /// trip per node serve many requests, and an idle sidecar answers a lone read at once.
 ///
 /// `process` runs on these threads only (it blocks) and returns one reply per key, in order.
+/// A reader either awaits its reply (`read(_:) async`) or is called back with it on the read
+/// thread (`read(_:deliver:)`, for a NIO handler that hops back to its loop itself, without a task).
 final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
     private struct Waiter: Sendable {
         let key: String
-        let continuation: CheckedContinuation<Reply, Never>
+        let deliver: @Sendable (Reply) -> Void
     }
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -57,16 +59,23 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
     /// Queues a read and waits for its batch.
     func read(_ key: String) async -> Reply {
         await withCheckedContinuation { continuation in
-            pthread_mutex_lock(mutex)
-            if stopped {
-                pthread_mutex_unlock(mutex)
-                continuation.resume(returning: stoppedReply)
-                return
-            }
-            queue.append(Waiter(key: key, continuation: continuation))
-            pthread_cond_signal(condition)
-            pthread_mutex_unlock(mutex)
+            read(key) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// Queues a read; `deliver` gets its reply on a read thread (or at once, on the caller's
+    /// thread, when stopped). It must not block.
+    func read(_ key: String, deliver: @escaping @Sendable (Reply) -> Void) {
+        pthread_mutex_lock(mutex)
+        if stopped {
+            pthread_mutex_unlock(mutex)
+            deliver(stoppedReply)
+            return
+        }
+        queue.append(Waiter(key: key, deliver: deliver))
+        // One idle thread woken is enough: it takes everything queued.
+        if queue.count == 1 { pthread_cond_signal(condition) }
+        pthread_mutex_unlock(mutex)
     }
 
     /// Stops the threads after their current batch; queued reads get `stoppedReply`. Waits for them.
@@ -80,7 +89,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
         threads.removeAll()
         pthread_cond_broadcast(condition)
         pthread_mutex_unlock(mutex)
-        for waiter in pending { waiter.continuation.resume(returning: stoppedReply) }
+        for waiter in pending { waiter.deliver(stoppedReply) }
         if !alreadyStopped { for thread in joining { pthread_join(thread, nil) } }
     }
 
@@ -97,7 +106,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
             let replies = process(batch.map(\.key))
             precondition(replies.count == batch.count, "one reply per queued read")
-            for (waiter, reply) in zip(batch, replies) { waiter.continuation.resume(returning: reply) }
+            for (waiter, reply) in zip(batch, replies) { waiter.deliver(reply) }
         }
     }
 }

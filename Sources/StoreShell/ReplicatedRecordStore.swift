@@ -49,15 +49,30 @@ public final class ReplicatedRecordStore: RecordStorage {
 
     public func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord? {
         let start = driver.clock.monotonicNanos()
-        defer { metrics.loadLatency.recordNanoseconds(Int64(driver.clock.monotonicNanos() - start)) }
         metrics.loads.increment()
-        let outcome: ReplicaDriver.ReadOutcome
-        do { outcome = try await reads.read(key).get() } catch {
+        return try finishLoad(await reads.read(key), key: key, start: start).get()
+    }
+
+    /// The coalesced read without a task: `completion` runs on the read thread that served the
+    /// batch (it must not block; a NIO handler hops back to its loop).
+    public func load(_ key: String, completion: @escaping @Sendable (Result<LoadedRecord?, StoreUnavailable>) -> Void) {
+        let start = driver.clock.monotonicNanos()
+        metrics.loads.increment()
+        reads.read(key) { [self] result in completion(finishLoad(result, key: key, start: start)) }
+    }
+
+    /// Metrics and the read repair of one read's outcome.
+    private func finishLoad(_ result: Result<ReplicaDriver.ReadOutcome, StoreUnavailable>, key: String,
+                            start: UInt64) -> Result<LoadedRecord?, StoreUnavailable> {
+        defer { metrics.loadLatency.recordNanoseconds(Int64(driver.clock.monotonicNanos() - start)) }
+        switch result {
+        case .success(let outcome):
+            if let loaded = outcome.loaded, !outcome.repair.isEmpty { scheduleRepair(loaded.record, key: key, nodes: outcome.repair) }
+            return .success(outcome.loaded)
+        case .failure(let error):
             metrics.unavailable.increment()
-            throw error
+            return .failure(error)
         }
-        if let loaded = outcome.loaded, !outcome.repair.isEmpty { scheduleRepair(loaded.record, key: key, nodes: outcome.repair) }
-        return outcome.loaded
     }
 
     public func write(_ record: Record, key: String, expected: LoadedRecord?) async throws(StoreUnavailable) -> WriteOutcome {
