@@ -95,11 +95,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Shell: configuration and composition as a ServiceGroup.
+        // Configuration: every setting of `sessionmesh run` declared once (file, environment, flags,
+        // --help), parsed into typed values at startup; the log handlers the settings pick.
+        .target(
+            name: "SidecarSettings",
+            dependencies: [
+                "SessionCore", "MemcachedStore", "RedisStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Shell: composition as a ServiceGroup.
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "Gossip", "GossipNIO", "Routing",
+                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings",
+                "Gossip", "GossipNIO", "Routing",
                 "MemcacheFrontDoor", "NIOLoopExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -166,7 +176,7 @@ let package = Package(
         .executableTarget(
             name: "sessionmesh",
             dependencies: [
-                "SessionCore", "MemcachedStore", "SidecarService", "SessionMeshClient", "LocalCluster",
+                "SessionCore", "MemcachedStore", "SidecarService", "SidecarSettings", "SessionMeshClient", "LocalCluster",
                 "GossipSimulation", "RoutingSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -217,11 +227,15 @@ let package = Package(
         .testTarget(
             name: "SidecarServiceTests",
             dependencies: [
-                "SidecarService", "TestSupport", "Routing", "Gossip", "GossipNIO", "SeededRandom",
+                "SidecarService", "SidecarSettings", "TestSupport", "Routing", "Gossip", "GossipNIO", "SeededRandom",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "SidecarSettingsTests",
+            dependencies: ["SidecarSettings", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "GossipNIOTests",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SidecarService
+import SidecarSettings
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -15,6 +15,7 @@ import RedisStore
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI
+import SidecarSettings
 import StoreShell
 
 /// Composes one sidecar: the store on its thread pool, the API on the Unix socket, metrics,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SidecarSettings
 
 /// The Unix socket file: stale-file cleanup before bind, tight mode after.
 enum SocketFile {

@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
-@testable import SidecarService
+import Testing
+@testable import SidecarSettings
 
 /// One declaration per setting: the file, the environment, the flags and `--help` all read it,
 /// with defaults < file < environment < flags.

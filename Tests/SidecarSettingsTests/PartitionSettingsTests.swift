@@ -1,7 +1,7 @@
 import Foundation
-import Testing
+import SidecarSettings
 import TestSupport
-@testable import SidecarService
+import Testing
 
 /// readyHoldMs, storeProbeIntervalMs and zone: file, environment, validation.
 struct PartitionSettingsTests {

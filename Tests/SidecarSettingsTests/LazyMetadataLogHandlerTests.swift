@@ -1,7 +1,7 @@
 import Logging
+import SidecarSettings
 import Synchronization
 import Testing
-@testable import SidecarService
 
 @Suite struct LazyMetadataLogHandlerTests {
     final class Lines: TextOutputStream, @unchecked Sendable {

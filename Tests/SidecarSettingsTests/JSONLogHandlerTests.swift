@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import SidecarSettings
 import Synchronization
 import Testing
-@testable import SidecarService
 
 @Suite struct JSONLogHandlerTests {
     final class Lines: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
+import SidecarSettings
 import TestSupport
-@testable import SidecarService
+import Testing
 
 @Suite struct SidecarConfigTests {
     @Test func fileWithCommentsThenEnvironmentOverride() throws {
@@ -57,19 +57,6 @@ import TestSupport
         }
         c.maxGossipMembers = 1
         #expect(c.validate() == "maxGossipMembers must be between 2 and 65536")
-    }
-
-    /// Connection caps stay within the fd limit less the reserve.
-    @Test func listenerLimitsKeepAReserve() {
-        var c = SidecarConfig()
-        c.gossipBind = HostPort(host: "127.0.0.1", port: 7946)
-        c.agentCheckBind = HostPort(host: "127.0.0.1", port: 7947)
-        c.adminBind = HostPort(host: "127.0.0.1", port: 7948)
-        let small = ListenerLimits(config: c, fdLimit: 256)
-        #expect(small.reserve >= 64)
-        #expect(small.api + small.admin + small.agent + small.gossip + small.reserve <= 256)
-        let large = ListenerLimits(config: c, fdLimit: 1_048_576)
-        #expect(large.api == c.maxConnections && large.gossip == 64 && large.agent == 32 && large.admin == 64)
     }
 
     @Test func redisReplacesMemcachedFromFileOrEnvironmentButNeverBoth() throws {
