@@ -104,11 +104,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Shell: store readiness (quorum hysteresis, the gate on a clock, the node probe).
+        .target(
+            name: "StoreHealth",
+            dependencies: [
+                "Replication",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Shell: composition as a ServiceGroup.
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings",
+                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings", "StoreHealth",
                 "Gossip", "GossipNIO", "Routing",
                 "MemcacheFrontDoor", "NIOLoopExecutor",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -237,6 +247,7 @@ let package = Package(
             name: "SidecarSettingsTests",
             dependencies: ["SidecarSettings", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "StoreHealthTests", dependencies: ["StoreHealth"]),
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [

@@ -16,6 +16,7 @@ import ServiceLifecycle
 import SessionCore
 import SidecarAPI
 import SidecarSettings
+import StoreHealth
 import StoreShell
 
 /// Composes one sidecar: the store on its thread pool, the API on the Unix socket, metrics,

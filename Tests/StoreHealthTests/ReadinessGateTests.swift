@@ -1,6 +1,6 @@
+import StoreHealth
 import Synchronization
 import Testing
-@testable import SidecarService
 
 /// The readiness hysteresis as pure code on a manual clock (ms → ns).
 struct ReadinessGateTests {
