@@ -114,16 +114,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Shell: the HTTP server plumbing: requests on their connection's event loop, connection
+        // caps, header timeout and close rules, the Unix socket file, the fd limit, the drain signal.
+        .target(
+            name: "HTTPServing",
+            dependencies: [
+                "NIOLoopExecutor",
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Shell: composition as a ServiceGroup.
         .target(
             name: "SidecarService",
             dependencies: [
                 "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings", "StoreHealth",
-                "Gossip", "GossipNIO", "Routing",
-                "MemcacheFrontDoor", "NIOLoopExecutor",
+                "HTTPServing", "Gossip", "GossipNIO", "Routing", "MemcacheFrontDoor",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -248,6 +259,16 @@ let package = Package(
             dependencies: ["SidecarSettings", "TestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "StoreHealthTests", dependencies: ["StoreHealth"]),
+        .testTarget(
+            name: "HTTPServingTests",
+            dependencies: [
+                "HTTPServing",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "GossipNIOTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import Foundation
 import GossipNIO
+import HTTPServing
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -95,7 +96,7 @@ public enum Sidecar {
             metricsText: { registry.emitToBuffer() }
         ).register(on: router)
 
-        try SocketFile.prepare(config.socket)
+        try prepareSocketFile(config.socket)
         SocketFile.ensureDirectory(of: config.socket)
         // The socket is created by bind(); a restrictive umask keeps it private until chmod below.
         umask(0o177)
@@ -174,7 +175,7 @@ public enum Sidecar {
                               socketMode: UInt16, logger: Logger) throws -> MemcacheFrontDoor? {
         var listeners = [MemcacheFrontDoor.Listener]()
         if let path = config.memcacheSocket {
-            try SocketFile.prepare(path)
+            try prepareSocketFile(path)
             SocketFile.ensureDirectory(of: path)
             listeners.append(.init(.unixSocket(path: path)))
         }
@@ -258,6 +259,11 @@ struct ListenerLimits {
         budget -= admin
         api = max(1, min(config.maxConnections, budget))
     }
+}
+
+/// `SocketFile.prepare`, a refusal as a configuration error (the sidecar exits with its message).
+func prepareSocketFile(_ path: String) throws(ConfigError) {
+    do { try SocketFile.prepare(path) } catch { throw ConfigError("\(error)") }
 }
 
 /// Keyring files must be private to their owner, as OpenSSH requires of private keys: a file

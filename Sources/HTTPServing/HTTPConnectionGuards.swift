@@ -6,7 +6,7 @@ import NIOHTTP1
 import Synchronization
 
 /// Limits of one HTTP listener (API socket or admin port).
-struct HTTPGuardSettings: Sendable {
+public struct HTTPGuardSettings: Sendable {
     /// Open connections at most; at the cap the listener stops accepting (new connections wait
     /// in the kernel's backlog) until one closes.
     var maxConnections: Int
@@ -14,24 +14,30 @@ struct HTTPGuardSettings: Sendable {
     var headerTimeout: TimeAmount
     /// Only these `Host` values are answered (nil: any). For the admin port: loopback names.
     var allowedHosts: (@Sendable (String) -> Bool)?
+
+    public init(maxConnections: Int, headerTimeout: TimeAmount, allowedHosts: (@Sendable (String) -> Bool)? = nil) {
+        self.maxConnections = maxConnections
+        self.headerTimeout = headerTimeout
+        self.allowedHosts = allowedHosts
+    }
 }
 
 /// Counts a listener's connections for Hummingbird's accept gate and says so, rate-limited, when
 /// the cap is reached.
-struct ConnectionCap: AvailableConnectionsDelegate {
+public struct ConnectionCap: AvailableConnectionsDelegate {
     let max: Int
     let listener: String
     let logger: Logger
     let reached = CapLog()
     var open = 0
 
-    init(max: Int, listener: String, logger: Logger) {
+    public init(max: Int, listener: String, logger: Logger) {
         self.max = max
         self.listener = listener
         self.logger = logger
     }
 
-    mutating func connectionOpened() {
+    public mutating func connectionOpened() {
         open += 1
         guard open >= max else { return }
         let (times, log) = reached.state.withLock { r -> (Int, Bool) in
@@ -47,9 +53,9 @@ struct ConnectionCap: AvailableConnectionsDelegate {
         }
     }
 
-    mutating func connectionClosed() { open -= 1 }
+    public mutating func connectionClosed() { open -= 1 }
 
-    func isAcceptingNewConnections() -> Bool { open < max }
+    public func isAcceptingNewConnections() -> Bool { open < max }
 }
 
 final class CapLog: Sendable {
@@ -197,7 +203,7 @@ extension HTTPGuardSettings {
     }
 
     /// `localhost`, `127.x.y.z`, `[::1]`, each with or without a port.
-    static func isLoopbackHost(_ value: String) -> Bool {
+    public static func isLoopbackHost(_ value: String) -> Bool {
         var host = value.trimmingCharacters(in: .whitespaces).lowercased()
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }

@@ -2,13 +2,12 @@
 import Glibc
 #endif
 import Foundation
-import SidecarSettings
 
 /// The Unix socket file: stale-file cleanup before bind, tight mode after.
-enum SocketFile {
+public enum SocketFile {
     /// Removes a socket file left by a dead process. Refuses if a live server still answers on it,
     /// or if the path is not a socket.
-    static func prepare(_ path: String) throws(ConfigError) {
+    public static func prepare(_ path: String) throws(SocketFileError) {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         guard (st.st_mode & S_IFMT) == S_IFSOCK else { throw .init("\(path) exists and is not a socket") }
@@ -18,12 +17,12 @@ enum SocketFile {
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 
-    static func ensureDirectory(of path: String) {
+    public static func ensureDirectory(of path: String) {
         let dir = (path as NSString).deletingLastPathComponent
         if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 
-    static func setMode(_ path: String, _ mode: UInt16) -> Bool { chmod(path, mode_t(mode)) == 0 }
+    public static func setMode(_ path: String, _ mode: UInt16) -> Bool { chmod(path, mode_t(mode)) == 0 }
 
     private static func isAnswering(_ path: String) -> Bool {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
@@ -41,4 +40,10 @@ enum SocketFile {
         }
         return rc == 0
     }
+}
+
+/// Why a socket path cannot be bound, for the operator.
+public struct SocketFileError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ message: String) { description = message }
 }

@@ -37,7 +37,7 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with each connection's requests handled on its own event loop.
-    static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil) -> HTTPServerBuilder {
+    public static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil) -> HTTPServerBuilder {
         .init { responder in
             EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), guards: guards)
         }

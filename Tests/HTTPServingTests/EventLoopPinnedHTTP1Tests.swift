@@ -1,10 +1,10 @@
 import Foundation
+import HTTPServing
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTesting
 import NIOPosix
 import Testing
-@testable import SidecarService
 
 @Suite struct EventLoopPinnedHTTP1Tests {
     /// A route that reports whether it runs on an event loop, and on the same one after a

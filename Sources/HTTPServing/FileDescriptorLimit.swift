@@ -4,10 +4,10 @@ import Foundation
 /// connections and a reserve the sidecar keeps for itself (memcached connections, the gossip
 /// and listening sockets, event loops, log and /proc files, the runtime's own needs), so that
 /// connections alone can never exhaust it.
-enum FileDescriptorLimit {
+public enum FileDescriptorLimit {
     /// Raises the soft RLIMIT_NOFILE to the hard limit (capped at 1,048,576); returns the soft
     /// limit in force afterwards.
-    static func raiseSoftLimit() -> Int {
+    public static func raiseSoftLimit() -> Int {
         var limit = rlimit()
         guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0 else { return 1024 }
         let wanted = min(limit.rlim_max, 1_048_576)
@@ -21,7 +21,7 @@ enum FileDescriptorLimit {
 
     /// Descriptors kept back from connections: 64 plus two per store thread and memcached node
     /// (a handle per thread and node, with slack), and at least an eighth of the limit.
-    static func reserve(limit: Int, storeThreads: Int, memcachedNodes: Int) -> Int {
+    public static func reserve(limit: Int, storeThreads: Int, memcachedNodes: Int) -> Int {
         max(64 + 2 * storeThreads * max(1, memcachedNodes), limit / 8)
     }
 
