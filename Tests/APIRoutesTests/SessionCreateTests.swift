@@ -94,8 +94,7 @@ import Testing
         }
     }
 
-    /// The live test records this case as a known issue (the client can miss a 415 answered
-    /// before the body is read); in process the answer itself is checked.
+    /// A 415 is answered before the body is read; the live test checks it through the client too.
     @Test(arguments: [[.contentType: "text/plain"], [:], [.contentType: "application/merge-patch+json"]] as [HTTPFields])
     func aBodyThatIsNotDeclaredJSONIs415(_ headers: HTTPFields) async throws {
         let h = try RouteHarness()
