@@ -127,12 +127,45 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Shell: composition as a ServiceGroup.
+        // Shell: this host's load (API counters, /proc), sampled for the gossip load report.
+        .target(
+            name: "LoadSampling",
+            dependencies: [
+                "SidecarAPI",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Shell: the mesh as the sidecar sees it, fed by the gossip shell's published views.
+        .target(
+            name: "MeshMembers",
+            dependencies: [
+                "Gossip", "GossipNIO", "LoadSampling",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // Shell: one routing snapshot (Routing's weight table) per mesh snapshot; route picks.
+        .target(name: "MeshRouting", dependencies: ["Routing", "MeshMembers", "LoadSampling"]),
+        // Shell: the routing's consumers: /v1/route, /v1/mesh, /ui, HAProxy agent check, nginx file.
+        .target(
+            name: "RoutingFrontends",
+            dependencies: [
+                "MeshRouting", "MeshMembers", "LoadSampling", "Routing", "SidecarAPI", "SessionCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Composition: builds the services and runs them in one ServiceGroup.
         .target(
             name: "SidecarService",
             dependencies: [
                 "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings", "StoreHealth",
                 "HTTPServing", "Gossip", "GossipNIO", "Routing", "MemcacheFrontDoor",
+                "LoadSampling", "MeshMembers", "MeshRouting", "RoutingFrontends",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -249,6 +282,7 @@ let package = Package(
             name: "SidecarServiceTests",
             dependencies: [
                 "SidecarService", "SidecarSettings", "TestSupport", "Routing", "Gossip", "GossipNIO", "SeededRandom",
+                "LoadSampling", "MeshMembers", "MeshRouting", "RoutingFrontends",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

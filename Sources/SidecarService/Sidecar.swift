@@ -1,3 +1,7 @@
+import RoutingFrontends
+import MeshRouting
+import MeshMembers
+import LoadSampling
 import Foundation
 import GossipNIO
 import HTTPServing

@@ -3,6 +3,10 @@ import Logging
 import ServiceLifecycle
 import Testing
 import TestSupport
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// The agent-check responder over a real loopback socket: an `agent-send "zone=NAME\n"` line

@@ -3,6 +3,10 @@ import Routing
 import SessionCore
 import SidecarAPI
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// The sidecar's side of issue 16: the own-utilization flag on the wire, the engine's memory of

@@ -1,5 +1,9 @@
 import SidecarSettings
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// The composition's split of the fd limit between listeners (`ListenerLimits`, in `Sidecar.swift`).

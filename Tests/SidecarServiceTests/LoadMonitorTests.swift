@@ -2,6 +2,10 @@ import Foundation
 import SessionCore
 import SidecarAPI
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 @Suite struct LoadMonitorTests {

@@ -1,5 +1,9 @@
 import Gossip
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// `/v1/mesh`, `/ui`, `members` and the member gauges show `suspect` apart from `alive`

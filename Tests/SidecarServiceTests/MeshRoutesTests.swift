@@ -5,6 +5,10 @@ import NIOCore
 import Routing
 import SidecarAPI
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 @Suite struct MeshRoutesTests {

@@ -1,5 +1,9 @@
 import Routing
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// `/v1/mesh` groups members by their `zone` tag with T̄, S̄ and the weight share per zone.

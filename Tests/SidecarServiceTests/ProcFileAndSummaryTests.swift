@@ -1,4 +1,8 @@
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 @Suite struct ProcFileAndSummaryTests {

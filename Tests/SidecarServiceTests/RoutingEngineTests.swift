@@ -5,6 +5,10 @@ import SessionCore
 import SidecarAPI
 import Synchronization
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// An in-memory membership view: what the gossip mesh would publish. Every change publishes a

@@ -3,6 +3,10 @@ import GossipNIO
 import Routing
 import SeededRandom
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// Weights are pushed, not pulled: the engine computes one table per published mesh snapshot

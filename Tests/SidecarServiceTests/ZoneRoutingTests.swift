@@ -1,5 +1,9 @@
 import Routing
 import Testing
+@testable import LoadSampling
+@testable import MeshMembers
+@testable import MeshRouting
+@testable import RoutingFrontends
 @testable import SidecarService
 
 /// `/v1/route` follows Envoy's zone-aware rule when members carry a `zone` tag.

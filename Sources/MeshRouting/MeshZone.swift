@@ -1,3 +1,5 @@
+import LoadSampling
+import MeshMembers
 import Routing
 
 /// The members of one zone (serf tag `zone`) in `/v1/mesh`, with the zone's own T̄ and S̄ and its

@@ -1,3 +1,5 @@
+import LoadSampling
+import MeshMembers
 import Routing
 
 /// Zone-aware routing for `/v1/route` (Envoy's rule, `ZoneSplit`): where this sidecar sends the

@@ -1,3 +1,6 @@
+import LoadSampling
+import MeshMembers
+import MeshRouting
 import Logging
 import NIOCore
 import NIOPosix

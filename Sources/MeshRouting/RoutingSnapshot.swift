@@ -1,3 +1,5 @@
+import LoadSampling
+import MeshMembers
 import Routing
 
 /// What the routing engine derives from one mesh snapshot: the members with their loads aged

@@ -1,3 +1,6 @@
+import LoadSampling
+import MeshMembers
+import MeshRouting
 import Foundation
 
 /// What an HAProxy may send to the agent with `agent-send "zone=NAME\n"`: the zone the balancer

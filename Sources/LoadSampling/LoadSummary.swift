@@ -1,7 +1,7 @@
 /// The `load` serf tag: this host's load as `serf members` shows it.
-enum LoadSummary {
+public enum LoadSummary {
     /// `if=3 lat=1.2ms s=40 cpu=12% err=0%`.
-    static func text(_ l: HostLoad) -> String {
+    public static func text(_ l: HostLoad) -> String {
         "if=\(l.inFlight) lat=\(oneDecimal(l.latencyMs))ms s=\(l.sessions) cpu=\(Int(l.cpu * 100))% err=\(Int(l.errorRate * 100))%"
     }
 

@@ -1,3 +1,4 @@
+import LoadSampling
 import Gossip
 
 /// Decides which member changes are worth an info line: the gossip layer reports every Meta

@@ -1,3 +1,4 @@
+import LoadSampling
 import Gossip
 import GossipNIO
 import Logging
@@ -7,7 +8,7 @@ import Synchronization
 /// The gossip shell's metrics and log lines: member gauges and change counters, traffic
 /// counters (exported by delta after each timer round), member changes (info only when
 /// significant, `MemberChangeLog`) and dropped input (at most one line per 10 s).
-final class GossipTelemetry: GossipShellObserver {
+public final class GossipTelemetry: GossipShellObserver {
     private let logger: Logger
     private let maxMembers: Int
     private let membersGauge = [
@@ -33,14 +34,14 @@ final class GossipTelemetry: GossipShellObserver {
     private let changeLog = Mutex(MemberChangeLog())
     private let rejectedLogged = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(logger: Logger, maxMembers: Int) {
+    public init(logger: Logger, maxMembers: Int) {
         self.logger = logger
         self.maxMembers = maxMembers
     }
 
-    func probeSent() { probes.increment() }
+    public func probeSent() { probes.increment() }
 
-    func memberChanged(_ member: GossipMember, members: [GossipMember]) {
+    public func memberChanged(_ member: GossipMember, members: [GossipMember]) {
         memberEvents.increment()
         if member.status == .suspect { suspicionsTotal.increment() }
         let significant = changeLog.withLock { $0.record(member) }
@@ -52,7 +53,7 @@ final class GossipTelemetry: GossipShellObserver {
     }
 
     /// Mirrors the node's traffic counters into metrics (by delta since the last export).
-    func statsUpdated(_ stats: GossipStats, suspicions: Int) {
+    public func statsUpdated(_ stats: GossipStats, suspicions: Int) {
         guard let last = lastStats.withLock({ l in defer { l = stats }; return l }) else { return }
         let deltas = [("bytes_sent", stats.bytesSent - last.bytesSent), ("bytes_received", stats.bytesReceived - last.bytesReceived),
                       ("packets_sent", stats.packetsSent - last.packetsSent), ("packets_received", stats.packetsReceived - last.packetsReceived),
@@ -65,7 +66,7 @@ final class GossipTelemetry: GossipShellObserver {
         for (reason, delta) in rejected where delta > 0 { inputRejected(reason: reason, count: delta) }
     }
 
-    func inputRejected(reason: String, count: Int) {
+    public func inputRejected(reason: String, count: Int) {
         Counter(label: "sessionmesh_gossip_rejected_total", dimensions: [("reason", reason)]).increment(by: count)
         logRejected(reason: reason, count: count)
     }

@@ -1,3 +1,4 @@
+import LoadSampling
 import Gossip
 import GossipNIO
 import Synchronization

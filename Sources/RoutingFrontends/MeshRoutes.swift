@@ -1,3 +1,6 @@
+import LoadSampling
+import MeshMembers
+import MeshRouting
 import Foundation
 import Hummingbird
 import Metrics

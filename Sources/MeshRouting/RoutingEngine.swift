@@ -1,3 +1,5 @@
+import LoadSampling
+import MeshMembers
 import Foundation
 import Routing
 import Synchronization

@@ -1,3 +1,4 @@
+import LoadSampling
 import Synchronization
 
 /// What the mesh knows about one member, as the API, routing and the CLI see it.

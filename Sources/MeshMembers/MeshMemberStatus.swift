@@ -1,3 +1,4 @@
+import LoadSampling
 import Gossip
 
 extension MeshMember.Status {
