@@ -7,26 +7,8 @@ BIN=${2:-.build/release/sessionmesh}
 N=10
 [ -x "$BIN" ] || { echo "build first: make release (scripts/build-release.sh)"; exit 1; }
 DIR=$(mktemp -d /tmp/sessionmesh-footprint.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-MC=$(free_port)
-memcached -u "$(id -un)" -l 127.0.0.1 -p "$MC" -U 0 -m 64 & PIDS+=($!)
-"$BIN" keygen > "$DIR/keyring"
-"$BIN" keygen > "$DIR/gossip-keyring"
-chmod 600 "$DIR/keyring" "$DIR/gossip-keyring"
-SEED=""
-for i in $(seq 1 $N); do
-  GP=$(free_port)
-  args=(run --socket "$DIR/s$i.sock" --memcached "127.0.0.1:$MC" --replicas 1 --keyring "$DIR/keyring"
-        --node-name "side$i" --gossip-bind "127.0.0.1:$GP"
-        --gossip-keyring "$DIR/gossip-keyring" --log-level warning)
-  [ -n "$SEED" ] && args+=(--join "$SEED")
-  "$BIN" "${args[@]}" 2>"$DIR/s$i.log" & PIDS+=($!)
-  [ -z "$SEED" ] && SEED="127.0.0.1:$GP"
-  sleep 0.3
-done
+. "$(dirname "$0")/loopback-mesh.sh"
+start_loopback_mesh $N
 sleep 5
 alive=$(curl -s --unix-socket "$DIR/s1.sock" http://x/v1/mesh | python3 -c 'import json,sys; print(sum(1 for m in json.load(sys.stdin)["members"] if m["status"]=="alive"))' 2>/dev/null || echo "?")
 echo "mesh: $N sidecars on loopback, side1 sees $alive alive"

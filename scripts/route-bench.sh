@@ -10,24 +10,8 @@ set -euo pipefail
 BIN=${1:-.build/release/sessionmesh}; REQUESTS=${2:-20000}; N=10
 [ -x "$BIN" ] || { echo "build first: make release"; exit 1; }
 DIR=$(mktemp -d /tmp/sessionmesh-route.XXXXXX)
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
-trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-MC=$(free_port)
-memcached -u "$(id -un)" -l 127.0.0.1 -p "$MC" -U 0 -m 64 & PIDS+=($!)
-"$BIN" keygen > "$DIR/keyring"; "$BIN" keygen > "$DIR/gossip-keyring"; chmod 600 "$DIR/keyring" "$DIR/gossip-keyring"
-SEED=""
-for i in $(seq 1 $N); do
-  GP=$(free_port)
-  args=(run --socket "$DIR/s$i.sock" --memcached "127.0.0.1:$MC" --replicas 1 --keyring "$DIR/keyring"
-        --node-name "side$i" --gossip-bind "127.0.0.1:$GP"
-        --gossip-keyring "$DIR/gossip-keyring" --log-level warning)
-  [ -n "$SEED" ] && args+=(--join "$SEED")
-  "$BIN" "${args[@]}" 2>"$DIR/s$i.log" & PIDS+=($!)
-  [ -z "$SEED" ] && SEED="127.0.0.1:$GP"
-  sleep 0.3
-done
+. "$(dirname "$0")/loopback-mesh.sh"
+start_loopback_mesh $N
 sleep 15  # joined and settled: every member has gossiped its load
 kill -0 "${PIDS[3]}" || { cat "$DIR/s3.log"; exit 1; }
 python3 - "$DIR/s3.sock" "$REQUESTS" "${PIDS[3]}" <<'PY'
