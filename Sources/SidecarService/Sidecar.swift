@@ -10,6 +10,7 @@ import HummingbirdCore
 import Logging
 import MemcacheFrontDoor
 import MemcacheProtocol
+import MemcachedLoopReads
 import MemcachedStore
 import Metrics
 import NIOCore
@@ -65,7 +66,8 @@ public enum Sidecar {
         switch config.backend {
         case .memcached:
             store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
-                                                        threadPool: threadPool, logger: logger)
+                                                        threadPool: threadPool, logger: logger,
+                                                        loopReads: config.libmemcachedReads ? nil : MemcachedLoopReads(config: config.storeConfig))
         case .redis:
             store = try ReplicatedRecordStore.redis(config: config.redisStoreConfig(password: config.readRedisPassword()),
                                                     sealing: RecordSealer(keyring: keyring), threadPool: threadPool, logger: logger)
