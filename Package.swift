@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "LoadSampling",
             dependencies: [
-                "SidecarAPI",
+                "SidecarAPI", "Routing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -148,13 +148,13 @@ let package = Package(
         .target(
             name: "MeshMembers",
             dependencies: [
-                "Gossip", "GossipNIO", "LoadSampling",
+                "Gossip", "GossipNIO", "Routing",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // Shell: one routing snapshot (Routing's weight table) per mesh snapshot; route picks.
-        .target(name: "MeshRouting", dependencies: ["Routing", "MeshMembers", "LoadSampling"]),
+        .target(name: "MeshRouting", dependencies: ["Routing", "MeshMembers"]),
         // Shell: the routing's consumers: /v1/route, /v1/mesh, /ui, HAProxy agent check, nginx file.
         .target(
             name: "RoutingFrontends",
@@ -185,7 +185,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Pure: load model, deterministic weights, balancing policies.
+        // Pure: the load model (`HostLoad`, one host's load), deterministic weights, balancing policies.
         .target(name: "Routing", dependencies: ["SeededRandom"]),
         // Pure: the one seeded generator (xoshiro256**, SplitMix64) and the draws made from it.
         .target(name: "SeededRandom"),

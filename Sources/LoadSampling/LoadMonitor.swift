@@ -1,71 +1,8 @@
 import Foundation
+import Routing
 import ServiceLifecycle
 import SidecarAPI
 import Synchronization
-
-/// One reading of this host's load, as it is gossiped to the mesh.
-public struct HostLoad: Sendable, Equatable, Codable {
-    /// API requests being served now.
-    public var inFlight: Int
-    /// EWMA of request latency, ms (the seed's Tᵢ).
-    public var latencyMs: Double
-    /// Distinct sessions served in the last minute (the seed's Sᵢ).
-    public var sessions: Int
-    /// Host CPU busy fraction, 0…1.
-    public var cpu: Double
-    /// Share of requests that failed with 5xx over the last interval, 0…1.
-    public var errorRate: Double
-    /// Requests per second over the last interval.
-    public var requestRate: Double
-    /// When it was taken, ms since the epoch.
-    public var timestamp: Int64
-    /// When this sidecar started, ms since the epoch (for slow start of new hosts).
-    public var startedAt: Int64
-    /// True while the sidecar shuts down: routing sends it nothing new.
-    public var draining: Bool
-    /// `cpu` is the app's own utilization (`POST /v1/load` with `utilization`), not the host CPU.
-    public var ownUtilization: Bool
-
-    public init(inFlight: Int, latencyMs: Double, sessions: Int, cpu: Double, errorRate: Double, requestRate: Double,
-                timestamp: Int64, startedAt: Int64 = 0, draining: Bool = false, ownUtilization: Bool = false) {
-        self.inFlight = inFlight
-        self.latencyMs = latencyMs
-        self.sessions = sessions
-        self.cpu = cpu
-        self.errorRate = errorRate
-        self.requestRate = requestRate
-        self.timestamp = timestamp
-        self.startedAt = startedAt
-        self.draining = draining
-        self.ownUtilization = ownUtilization
-    }
-
-    public static let idle = HostLoad(inFlight: 0, latencyMs: 0, sessions: 0, cpu: 0, errorRate: 0, requestRate: 0, timestamp: 0)
-}
-
-/// The app's own load sample, pushed with `POST /v1/load`: the sidecar sees only session-API
-/// calls, so for routing to reflect the app, the app reports what it serves.
-public struct AppLoad: Sendable, Equatable, Codable {
-    /// Requests the app is serving now.
-    public var inFlight: Int
-    /// EWMA of the app's response time, ms (the seed's Tᵢ).
-    public var latencyMs: Double
-    /// Requests per second the app completes.
-    public var requestRate: Double
-    /// Share of the app's recent requests that failed, 0…1.
-    public var errorRate: Double
-    /// The app's own busy fraction, 0…1 (e.g. busy workers / workers). Optional: without it the
-    /// host's CPU stands in, which cannot tell apart apps that share one machine.
-    public var utilization: Double?
-
-    public init(inFlight: Int, latencyMs: Double, requestRate: Double, errorRate: Double, utilization: Double? = nil) {
-        self.inFlight = inFlight
-        self.latencyMs = latencyMs
-        self.requestRate = requestRate
-        self.errorRate = errorRate
-        self.utilization = utilization
-    }
-}
 
 /// Samples `LoadCounters`, `SessionActivity` and /proc/stat every `interval`; keeps the latest.
 ///
@@ -120,7 +57,7 @@ public final class LoadMonitor: Service, Sendable {
                 load.requestRate = app.requestRate
                 load.errorRate = app.errorRate
                 if let utilization = app.utilization {
-                    load.cpu = utilization
+                    load.utilization = utilization
                     load.ownUtilization = true
                 }
             }
@@ -169,12 +106,12 @@ public final class LoadMonitor: Service, Sendable {
             let seconds = s.at.map { Double((now - $0).components.attoseconds) / 1e18 + Double((now - $0).components.seconds) } ?? 0
             let dRequests = snapshot.requests - min(snapshot.requests, s.requests)
             let dErrors = snapshot.errors - min(snapshot.errors, s.errors)
-            let cpu = (cpuNow.flatMap { c in s.cpu.map { c.utilisation(since: $0) } }) ?? s.load.cpu
+            let cpu = (cpuNow.flatMap { c in s.cpu.map { c.utilisation(since: $0) } }) ?? s.load.utilization
             s.load = HostLoad(
-                inFlight: snapshot.inFlight, latencyMs: snapshot.latencyEWMAms, sessions: sessions, cpu: cpu,
+                inFlight: snapshot.inFlight, latencyMs: snapshot.latencyEWMAms, sessions: sessions, utilization: cpu,
                 errorRate: dRequests > 0 ? Double(dErrors) / Double(dRequests) : 0,
-                requestRate: seconds > 0 ? Double(dRequests) / seconds : 0, timestamp: wall,
-                startedAt: startedAt, draining: draining)
+                requestRate: seconds > 0 ? Double(dRequests) / seconds : 0, timestamp: HostLoad.seconds(milliseconds: wall),
+                startedAt: HostLoad.seconds(milliseconds: startedAt), draining: draining)
             s.cpu = cpuNow ?? s.cpu
             s.requests = snapshot.requests
             s.errors = snapshot.errors

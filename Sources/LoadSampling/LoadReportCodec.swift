@@ -1,4 +1,7 @@
-/// The compact binary form of `HostLoad` gossiped every round (≤ 255 bytes; this is 38).
+import Routing
+
+/// The compact binary form of `HostLoad` gossiped every round (≤ 255 bytes; this is 38). The
+/// times, seconds in `HostLoad`, travel as whole milliseconds (`HostLoad.milliseconds(seconds:)`).
 ///
 ///     u8 version(=1) | u32 inFlight | f32 latencyMs | u32 sessions | u16 cpu×10⁴ | u16 errorRate×10⁴
 ///     | f32 requestRate | i64 timestamp ms | i64 startedAt ms | u8 flags (bit0 draining, bit1 cpu is the app's own
@@ -13,11 +16,11 @@ public enum LoadReportCodec {
         put(UInt32(clamping: max(0, l.inFlight)), &out)
         put(Float(l.latencyMs).bitPattern, &out)
         put(UInt32(clamping: max(0, l.sessions)), &out)
-        put(UInt16(clamping: Int((min(max(l.cpu, 0), 1) * 10_000).rounded())), &out)
+        put(UInt16(clamping: Int((min(max(l.utilization, 0), 1) * 10_000).rounded())), &out)
         put(UInt16(clamping: Int((min(max(l.errorRate, 0), 1) * 10_000).rounded())), &out)
         put(Float(l.requestRate).bitPattern, &out)
-        put(UInt64(bitPattern: l.timestamp), &out)
-        put(UInt64(bitPattern: l.startedAt), &out)
+        put(UInt64(bitPattern: HostLoad.milliseconds(seconds: l.timestamp)), &out)
+        put(UInt64(bitPattern: HostLoad.milliseconds(seconds: l.startedAt)), &out)
         out.append((l.draining ? 1 : 0) | (l.ownUtilization ? 2 : 0))
         return out
     }
@@ -38,8 +41,9 @@ public enum LoadReportCodec {
         let timestamp = Int64(bitPattern: u(8)), started = Int64(bitPattern: u(8))
         let flags = b[i]
         guard latency.isFinite, latency >= 0, rate.isFinite, rate >= 0, cpu <= 1, errors <= 1 else { return nil }
-        return HostLoad(inFlight: Int(inFlight), latencyMs: Double(latency), sessions: Int(sessions), cpu: cpu,
-                        errorRate: errors, requestRate: Double(rate), timestamp: timestamp, startedAt: started,
+        return HostLoad(inFlight: Int(inFlight), latencyMs: Double(latency), sessions: Int(sessions), utilization: cpu,
+                        errorRate: errors, requestRate: Double(rate), timestamp: HostLoad.seconds(milliseconds: timestamp),
+                        startedAt: HostLoad.seconds(milliseconds: started),
                         draining: flags & 1 == 1, ownUtilization: flags & 2 == 2)
     }
 

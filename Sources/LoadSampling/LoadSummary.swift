@@ -1,8 +1,10 @@
+import Routing
+
 /// The `load` serf tag: this host's load as `serf members` shows it.
 public enum LoadSummary {
     /// `if=3 lat=1.2ms s=40 cpu=12% err=0%`.
     public static func text(_ l: HostLoad) -> String {
-        "if=\(l.inFlight) lat=\(oneDecimal(l.latencyMs))ms s=\(l.sessions) cpu=\(Int(l.cpu * 100))% err=\(Int(l.errorRate * 100))%"
+        "if=\(l.inFlight) lat=\(oneDecimal(l.latencyMs))ms s=\(l.sessions) cpu=\(Int(l.utilization * 100))% err=\(Int(l.errorRate * 100))%"
     }
 
     /// `%.1f` for a non-negative value, without Foundation's formatter (this runs every few seconds).

@@ -1,6 +1,6 @@
-import LoadSampling
 import Gossip
 import GossipNIO
+import Routing
 import Synchronization
 
 /// The mesh directory fed by the gossip shell: every view the shell publishes becomes the

@@ -1,4 +1,3 @@
-import LoadSampling
 import Gossip
 import GossipNIO
 import Logging

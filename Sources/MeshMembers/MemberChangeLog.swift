@@ -1,4 +1,3 @@
-import LoadSampling
 import Gossip
 
 /// Decides which member changes are worth an info line: the gossip layer reports every Meta

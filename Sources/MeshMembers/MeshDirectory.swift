@@ -1,4 +1,4 @@
-import LoadSampling
+import Routing
 import Synchronization
 
 /// What the mesh knows about one member, as the API, routing and the CLI see it.

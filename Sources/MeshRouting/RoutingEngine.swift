@@ -1,4 +1,3 @@
-import LoadSampling
 import MeshMembers
 import Foundation
 import Routing
@@ -166,28 +165,6 @@ public final class RoutingEngine: Sendable {
     /// The `role` tag every sidecar advertises.
     public static let sidecarRole = "sessionmesh"
 
-    /// The load report a member contributes to the shared view. A member without a load gets a
-    /// report-less entry: no signals and a timestamp of −∞, which the weight function treats as
-    /// expired (mean weight) and `MeshMeans` leaves out of T̄ and S̄.
-    public static func report(for member: MeshMember) -> LoadReport {
-        guard let load = member.load else {
-            return LoadReport(node: member.name, address: member.appAddress ?? "", timestamp: -Double.infinity)
-        }
-        return LoadReport(
-            node: member.name,
-            address: member.appAddress ?? "",
-            inFlight: Double(load.inFlight),
-            latencyEWMA: load.latencyMs / 1000,
-            sessions: Double(load.sessions),
-            utilization: load.cpu,
-            errorRate: load.errorRate,
-            throughput: load.requestRate,
-            timestamp: Double(load.timestamp) / 1000,
-            startedAt: Double(load.startedAt) / 1000,
-            draining: load.draining,
-            ownUtilization: load.ownUtilization)
-    }
-
     /// The weight table of these members at `now` (pure), without memory of earlier reports.
     public static func table(members: [MeshMember], now: Double, weights: WeightFunction = WeightFunction()) -> WeightTable {
         var memory = CapacityMemory()
@@ -197,7 +174,10 @@ public final class RoutingEngine: Sendable {
     /// The weight table of these members at `now`, remembering capacity estimates in `memory`
     /// (an idle member keeps its last one; see `WeightFunction`).
     public static func table(members: [MeshMember], now: Double, weights: WeightFunction, memory: inout CapacityMemory) -> WeightTable {
-        let view = MeshView(now: now, reports: members.filter { isRoutable($0) }.map(report(for:)))
+        // A member without a load is in the view as `HostLoad.unreported` (expired: mean weight, no signals).
+        let view = MeshView(now: now, reports: members.filter { isRoutable($0) }.map {
+            LoadReport(node: $0.name, address: $0.appAddress ?? "", load: $0.load ?? .unreported)
+        })
         return weights.table(for: view, memory: &memory)
     }
 

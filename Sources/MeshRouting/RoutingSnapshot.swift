@@ -1,4 +1,3 @@
-import LoadSampling
 import MeshMembers
 import Routing
 
@@ -27,7 +26,7 @@ struct RoutingSnapshot: Sendable {
         members = mesh.members.map { m in
             var m = m
             if let load = m.load {
-                let age = now - Double(load.timestamp) / 1000
+                let age = now - load.timestamp
                 if age > loadExpiry {
                     m.load = nil
                     m.loadAge = nil

@@ -1,4 +1,3 @@
-import LoadSampling
 import MeshMembers
 import Routing
 

@@ -37,13 +37,14 @@ public struct CapacityMemory: Sendable, Hashable {
     /// nil). A report no newer than the last one seen for the node is ignored.
     mutating func observe(_ report: LoadReport, estimate: Double?, keep: Int) {
         var n = nodes[report.node] ?? Node()
-        guard report.timestamp > n.seenAt, report.timestamp.isFinite else { return }
-        n.seenAt = report.timestamp
+        let timestamp = report.load.timestamp
+        guard timestamp > n.seenAt, timestamp.isFinite else { return }
+        n.seenAt = timestamp
         if let estimate {
             n.estimate = estimate
-            n.estimateAt = report.timestamp
+            n.estimateAt = timestamp
         }
-        if let estimate, report.ownUtilization {
+        if let estimate, report.load.ownUtilization {
             n.recent.append(estimate)
             if n.recent.count > keep { n.recent.removeFirst(n.recent.count - keep) }
         } else {

@@ -14,7 +14,7 @@ public struct MeshView: Sendable, Hashable {
 
     /// Keep the newer of the stored and the given report (by timestamp); never sums.
     public mutating func update(_ report: LoadReport) {
-        if let old = reports[report.node], old.timestamp > report.timestamp { return }
+        if let old = reports[report.node], old.load.timestamp > report.load.timestamp { return }
         reports[report.node] = report
     }
 

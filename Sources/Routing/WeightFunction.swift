@@ -5,14 +5,14 @@
 ///
 /// The raw weight follows gRPC A58 (client-side WRR with ORCA load reports):
 ///
-///     weight = throughput / (utilization + errorRate · errorPenalty)
+///     weight = requestRate / (utilization + errorRate · errorPenalty)
 ///
 /// i.e. an estimate of the requests/s the host could serve at full utilization, lowered for
 /// hosts whose requests fail (a fast failure is cheap, so without the penalty it would look
 /// like spare capacity and attract traffic).
 ///
 /// Around it:
-/// - no signal is not low capacity: a report with throughput 0 or utilization below
+/// - no signal is not low capacity: a report with requestRate 0 or utilization below
 ///   `minUtilization` (an idle host) carries no estimate. Such a node keeps its last estimate
 ///   E (from its newest report that had one, at time tE), pulled toward the mean M of the
 ///   weighted nodes: `M + (E − M)·exp(−(now − tE)/idleDecay)`; never toward zero. Without any
@@ -77,13 +77,13 @@ public struct WeightFunction: Sendable, Hashable {
         self.stableTolerance = stableTolerance
     }
 
-    /// The A58 raw weight of one report, or nil if it carries no usable signal (no throughput,
+    /// The A58 raw weight of one load, or nil if it carries no usable signal (no throughput,
     /// or utilization below `minUtilization`).
-    public func rawWeight(of r: LoadReport) -> Double? {
-        guard r.throughput > 0, r.throughput.isFinite, r.utilization.isFinite,
-              r.utilization >= minUtilization, r.utilization > 0 else { return nil }
-        let err = min(max(r.errorRate, 0), 1)
-        return r.throughput / (r.utilization + err * errorPenalty)
+    public func rawWeight(of l: HostLoad) -> Double? {
+        guard l.requestRate > 0, l.requestRate.isFinite, l.utilization.isFinite,
+              l.utilization >= minUtilization, l.utilization > 0 else { return nil }
+        let err = min(max(l.errorRate, 0), 1)
+        return l.requestRate / (l.utilization + err * errorPenalty)
     }
 
     /// True when a node's recent own-utilization estimates are stable enough to end its blackout.
@@ -128,23 +128,24 @@ public struct WeightFunction: Sendable, Hashable {
         var present = Set<String>()
         for r in reports {
             present.insert(r.node)
-            let trusted = !r.draining && !(now - r.timestamp > expirationPeriod)
-            memory.observe(r, estimate: trusted ? rawWeight(of: r) : nil, keep: max(stableSamples, 1))
+            let trusted = !r.load.draining && !(now - r.load.timestamp > expirationPeriod)
+            memory.observe(r, estimate: trusted ? rawWeight(of: r.load) : nil, keep: max(stableSamples, 1))
         }
         memory.keepOnly(present)
 
         // Pass 1: classify, and collect the raw weights that count.
         var rawCount = 0
         for r in reports {
-            let age = now - r.timestamp
+            let l = r.load
+            let age = now - l.timestamp
             var state: WeightTable.State
-            let raw = rawWeight(of: r)
+            let raw = rawWeight(of: l)
             let remembered = memory[r.node]
-            if r.draining {
+            if l.draining {
                 state = .draining
             } else if age > expirationPeriod {
                 state = .expired
-            } else if now - r.startedAt < blackoutPeriod, !(raw != nil && r.ownUtilization && isStable(remembered)) {
+            } else if now - l.startedAt < blackoutPeriod, !(raw != nil && l.ownUtilization && isStable(remembered)) {
                 state = .blackout
             } else if raw == nil {
                 state = remembered?.estimate != nil ? .idle : .unknown
@@ -161,11 +162,11 @@ public struct WeightFunction: Sendable, Hashable {
                     rawWeight: state == .idle ? remembered?.estimate : raw,
                     slowStartFactor: 1,
                     state: state,
-                    inFlight: expired ? 0 : r.inFlight,
-                    latencyEWMA: expired ? 0 : r.latencyEWMA,
-                    sessions: expired ? 0 : r.sessions,
-                    utilization: expired ? 0 : r.utilization,
-                    reportTimestamp: r.timestamp))
+                    inFlight: expired ? 0 : Double(l.inFlight),
+                    latencyEWMA: expired ? 0 : l.latencyMs / 1000,
+                    sessions: expired ? 0 : Double(l.sessions),
+                    utilization: expired ? 0 : l.utilization,
+                    reportTimestamp: l.timestamp))
         }
 
         // Pass 2: clamp around the median; idle nodes get their estimate pulled toward the mean
@@ -217,7 +218,7 @@ public struct WeightFunction: Sendable, Hashable {
         var sum = 0.0
         var routable = 0
         for (i, r) in reports.enumerated() where entries[i].weight > 0 {
-            let f = slowStartFactor(startedAt: r.startedAt, now: now)
+            let f = slowStartFactor(startedAt: r.load.startedAt, now: now)
             entries[i].slowStartFactor = f
             entries[i].weight *= f
             sum += entries[i].weight

@@ -12,8 +12,9 @@ public struct WeightTable: Sendable, Hashable {
         /// Slow-start multiplier applied (1 when the node is warm).
         public var slowStartFactor: Double
         public var state: State
-        /// Load signals carried over from the report (zeroed when expired).
+        /// Load signals carried over from the report's `HostLoad` (zeroed when expired).
         public var inFlight: Double
+        /// The response-time EWMA, seconds (`HostLoad.latencyMs` / 1000).
         public var latencyEWMA: Double
         public var sessions: Double
         public var utilization: Double

@@ -327,13 +327,14 @@ struct SimulationEngine {
         busyArea[h] = 0
         lastPublish[h] = now
 
-        let report = LoadReport(
-            node: names[h], inFlight: Double(inSystem[h]), latencyEWMA: latencyEWMA[h],
-            utilization: utilizationEWMA[h], throughput: throughputEWMA[h], timestamp: now, startedAt: 0)
-        view.update(report)
+        // The view keeps the latency in ms (`HostLoad`); the routers take the EWMA in seconds as measured.
+        let load = HostLoad(
+            inFlight: inSystem[h], latencyMs: latencyEWMA[h] * 1000, utilization: utilizationEWMA[h],
+            requestRate: throughputEWMA[h], timestamp: now, startedAt: 0)
+        view.update(LoadReport(node: names[h], load: load))
         for r in 0..<scenario.routers {
-            peers[r][h].reportedInFlight = report.inFlight
-            peers[r][h].reportedLatency = report.latencyEWMA
+            peers[r][h].reportedInFlight = Double(load.inFlight)
+            peers[r][h].reportedLatency = latencyEWMA[h]
             peers[r][h].localInFlightAtReport = peers[r][h].localInFlight
         }
         events.push(now + scenario.gossipInterval, .publish(host: h))

@@ -18,6 +18,7 @@ import NIOPosix
 import Prometheus
 import Replication
 import RedisStore
+import Routing
 import ServiceLifecycle
 import SessionCore
 import SidecarAPI

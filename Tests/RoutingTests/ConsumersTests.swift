@@ -4,12 +4,14 @@ import Testing
 @Suite struct ConsumersTests {
     func table() -> WeightTable {
         let wf = WeightFunction(slowStartWindow: 0)
-        var d = LoadReport(node: "c", address: "10.0.0.3:8080", throughput: 100, timestamp: 100)
-        d.utilization = 0.5
-        d.draining = true
+        var d = LoadReport(node: "c", address: "10.0.0.3:8080", load: HostLoad(requestRate: 100, timestamp: 100))
+        d.load.utilization = 0.5
+        d.load.draining = true
         return wf.table(for: MeshView(now: 100, reports: [
-            LoadReport(node: "a", address: "10.0.0.1:8080", inFlight: 2, latencyEWMA: 0.010, sessions: 100, utilization: 0.5, throughput: 300, timestamp: 100),
-            LoadReport(node: "b", address: "10.0.0.2:8080", inFlight: 6, latencyEWMA: 0.030, sessions: 300, utilization: 0.5, throughput: 100, timestamp: 100),
+            LoadReport(node: "a", address: "10.0.0.1:8080",
+                       load: HostLoad(inFlight: 2, latencyMs: 10, sessions: 100, utilization: 0.5, requestRate: 300, timestamp: 100)),
+            LoadReport(node: "b", address: "10.0.0.2:8080",
+                       load: HostLoad(inFlight: 6, latencyMs: 30, sessions: 300, utilization: 0.5, requestRate: 100, timestamp: 100)),
             d,
         ]))
     }

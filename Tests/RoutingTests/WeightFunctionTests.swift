@@ -9,8 +9,9 @@ import SeededRandom
         -> LoadReport
     {
         LoadReport(
-            node: node, address: "\(node):80", inFlight: 3, latencyEWMA: 0.02, sessions: 10, utilization: util,
-            errorRate: errors, throughput: qps, timestamp: t, startedAt: started)
+            node: node, address: "\(node):80",
+            load: HostLoad(inFlight: 3, latencyMs: 20, sessions: 10, utilization: util, errorRate: errors, requestRate: qps,
+                           timestamp: t, startedAt: started))
     }
 
     @Test func a58WeightsEstimateCapacity() {
@@ -58,7 +59,7 @@ import SeededRandom
         v.update(report("a", qps: 100, util: 0.5, at: 90))
         v.update(report("a", qps: 300, util: 0.5, at: 95))
         v.update(report("a", qps: 999, util: 0.5, at: 80))  // older: ignored
-        #expect(v.reports["a"]!.throughput == 300)
+        #expect(v.reports["a"]!.load.requestRate == 300)
         #expect(v.reports.count == 1)
     }
 
@@ -132,7 +133,7 @@ import SeededRandom
         reports.append(report("huge", qps: 1_000_000, util: 0.5))
         reports.append(report("idle", qps: 0, util: 0))
         var d = report("drain", qps: 100, util: 0.5)
-        d.draining = true
+        d.load.draining = true
         reports.append(d)
         let t = wf.table(for: MeshView(now: 100, reports: reports))
         let mean = t["n0"]!.weight
@@ -166,7 +167,7 @@ import SeededRandom
 
     func own(_ r: LoadReport) -> LoadReport {
         var r = r
-        r.ownUtilization = true
+        r.load.ownUtilization = true
         return r
     }
 
@@ -229,7 +230,7 @@ import SeededRandom
         // Known: 400 and 200 req/s (mean 300). "quiet" has never carried a signal, "new" is in
         // its blackout: both get 300, i.e. weight 1 after normalisation, not 1 of the raw scale.
         var quiet = report("quiet", qps: 0, util: 0)
-        quiet.inFlight = 0
+        quiet.load.inFlight = 0
         let t = wf.table(for: MeshView(now: 100, reports: [
             report("a", qps: 200, util: 0.5), report("b", qps: 100, util: 0.5), quiet,
             report("new", qps: 20, util: 0.5, started: 95),
@@ -261,7 +262,7 @@ import SeededRandom
         var states: [WeightTable.State] = []
         var last: WeightTable?
         for r in samples {
-            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &memory)
+            last = wf.table(for: MeshView(now: r.load.timestamp, reports: [a, r]), memory: &memory)
             states.append(last!["new"]!.state)
         }
         #expect(states == [.blackout, .blackout, .weighted])  // 2 s after its start, not 10
@@ -276,8 +277,8 @@ import SeededRandom
         var plain = CapacityMemory()
         for r in samples {
             var p = r
-            p.ownUtilization = false
-            last = wf.table(for: MeshView(now: p.timestamp, reports: [a, p]), memory: &plain)
+            p.load.ownUtilization = false
+            last = wf.table(for: MeshView(now: p.load.timestamp, reports: [a, p]), memory: &plain)
         }
         #expect(last!["new"]!.state == .blackout)
         #expect(wf.table(for: MeshView(now: 107, reports: [a, samples[2]]))["new"]!.state == .blackout)  // no memory
@@ -285,14 +286,14 @@ import SeededRandom
         var unstable = CapacityMemory()
         for (i, q) in [100.0, 200, 100].enumerated() {
             let r = own(report("new", qps: q, util: 0.5, at: 99 + Double(i) * 0.5, started: 98))
-            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &unstable)
+            last = wf.table(for: MeshView(now: r.load.timestamp, reports: [a, r]), memory: &unstable)
         }
         #expect(last!["new"]!.state == .blackout)
         #expect(!wf.isStable(unstable["new"]))
         // An idle report in between restarts the count.
         var gap = CapacityMemory()
         for r in [samples[0], own(report("new", qps: 0, util: 0, at: 99.2, started: 98)), samples[1], samples[2]] {
-            last = wf.table(for: MeshView(now: r.timestamp, reports: [a, r]), memory: &gap)
+            last = wf.table(for: MeshView(now: r.load.timestamp, reports: [a, r]), memory: &gap)
         }
         #expect(last!["new"]!.state == .blackout && gap["new"]?.recent == [210, 190])
     }

@@ -23,7 +23,6 @@ import Testing
         #expect(LoadReportCodec.encode(load).last == 3)
         load.ownUtilization = false
         #expect(LoadReportCodec.encode(load).last == 1)
-        #expect(RoutingEngine.report(for: Fixture.member("a", load: back)).ownUtilization)
     }
 
     @Test func anAppThatSendsUtilizationIsMarkedAsReportingItsOwn() {
@@ -34,7 +33,7 @@ import Testing
         monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 10, errorRate: 0))
         #expect(!monitor.latest.ownUtilization)
         monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 10, errorRate: 0, utilization: 0.5))
-        #expect(monitor.latest.ownUtilization && monitor.latest.cpu == 0.5)
+        #expect(monitor.latest.ownUtilization && monitor.latest.utilization == 0.5)
         clock.advance(ms: 3100)  // stale: back to the host CPU
         #expect(!monitor.latest.ownUtilization)
     }

@@ -33,7 +33,7 @@ import Testing
         #expect(load.latencyMs == 15)
         #expect(load.sessions == 3)
         #expect(load.errorRate == 0.5)
-        #expect(load.timestamp >= now)
+        #expect(load.timestamp >= Double(now) / 1000)
         activity.touch(SessionID.random(), now: now - 120_000)
         #expect(activity.activeCount(now: now) == 3)
     }

@@ -1,3 +1,4 @@
+import Routing
 import Testing
 @testable import LoadSampling
 @testable import MeshMembers
@@ -20,7 +21,7 @@ import Testing
         #expect(LoadSummary.oneDecimal(250) == "250.0")
         #expect(LoadSummary.oneDecimal(.nan) == "0.0")
         #expect(LoadSummary.oneDecimal(-3) == "0.0")
-        let load = HostLoad(inFlight: 3, latencyMs: 1.24, sessions: 40, cpu: 0.12, errorRate: 0, requestRate: 5, timestamp: 0)
+        let load = HostLoad(inFlight: 3, latencyMs: 1.24, sessions: 40, utilization: 0.12, errorRate: 0, requestRate: 5, timestamp: 0)
         #expect(LoadSummary.text(load) == "if=3 lat=1.2ms s=40 cpu=12% err=0%")
     }
 }

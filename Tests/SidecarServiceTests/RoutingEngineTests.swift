@@ -45,8 +45,9 @@ enum Fixture {
 
     static func load(rate: Double = 100, cpu: Double = 0.5, latencyMs: Double = 10, sessions: Int = 10, inFlight: Int = 1,
                      errorRate: Double = 0, ageMs: Int64 = 500, startedSecondsAgo: Int64 = 3600, draining: Bool = false) -> HostLoad {
-        HostLoad(inFlight: inFlight, latencyMs: latencyMs, sessions: sessions, cpu: cpu, errorRate: errorRate, requestRate: rate,
-                 timestamp: nowMs - ageMs, startedAt: nowMs - startedSecondsAgo * 1000, draining: draining)
+        HostLoad(inFlight: inFlight, latencyMs: latencyMs, sessions: sessions, utilization: cpu, errorRate: errorRate, requestRate: rate,
+                 timestamp: HostLoad.seconds(milliseconds: nowMs - ageMs),
+                 startedAt: HostLoad.seconds(milliseconds: nowMs - startedSecondsAgo * 1000), draining: draining)
     }
 
     static func member(_ name: String, _ status: MeshMember.Status = .alive, load: HostLoad? = Fixture.load(),
@@ -54,7 +55,7 @@ enum Fixture {
         var tags = ["role": "sessionmesh"]
         if let app { tags["app"] = app }
         return MeshMember(name: name, address: "10.0.0.\(name.utf8.last! % 200):7946", status: status, incarnation: 3, tags: tags,
-                          load: load, loadAge: load.map { Double(nowMs - $0.timestamp) / 1000 }, isLocal: local)
+                          load: load, loadAge: load.map { now - $0.timestamp }, isLocal: local)
     }
 
     static func engine(_ local: String, _ directory: any MeshDirectory, seed: UInt64 = 1) -> RoutingEngine {
@@ -77,19 +78,19 @@ enum Fixture {
         #expect(t1.computedAt == Fixture.now)
     }
 
-    @Test func loadIsMappedToTheReportAsTheRoutingModuleExpects() throws {
+    @Test func theMembersLoadReachesTheWeightTableAsTheRoutingModuleExpects() throws {
         let load = Fixture.load(rate: 120, cpu: 0.4, latencyMs: 25, sessions: 7, inFlight: 3, errorRate: 0.05)
-        let r = RoutingEngine.report(for: Fixture.member("a", load: load, app: "10.1.0.1:8080"))
-        #expect(r.node == "a" && r.address == "10.1.0.1:8080")
-        #expect(r.inFlight == 3 && r.latencyEWMA == 0.025 && r.sessions == 7 && r.utilization == 0.4)
-        #expect(r.errorRate == 0.05 && r.throughput == 120)
-        #expect(r.timestamp == Fixture.now - 0.5 && r.startedAt == Fixture.now - 3600 && !r.draining)
+        #expect(load.timestamp == Fixture.now - 0.5 && load.startedAt == Fixture.now - 3600 && !load.draining)
+        let table = RoutingEngine.table(
+            members: [Fixture.member("a", load: load, app: "10.1.0.1:8080"), Fixture.member("b", load: nil)], now: Fixture.now)
+        let a = try #require(table["a"])
+        #expect(a.address == "10.1.0.1:8080" && a.state == .weighted && a.reportTimestamp == Fixture.now - 0.5)
+        #expect(a.inFlight == 3 && a.latencyEWMA == 0.025 && a.sessions == 7 && a.utilization == 0.4)
+        #expect(a.rawWeight == 120 / (0.4 + 0.05))
         // No load: a report-less entry (expired: mean weight, no signals).
-        let none = RoutingEngine.report(for: Fixture.member("b", load: nil))
-        #expect(none.timestamp == -.infinity && none.address == "")
-        let table = RoutingEngine.table(members: [Fixture.member("a", load: load), Fixture.member("b", load: nil)], now: Fixture.now)
         let b = try #require(table["b"])
         #expect(b.state == .expired && abs(b.weight - 1) < 1e-12 && b.inFlight == 0)
+        #expect(b.reportTimestamp == -.infinity && b.address == "")
     }
 
     @Test func deadAndLeftMembersAreExcluded() {
@@ -326,7 +327,7 @@ enum Fixture {
         let merged = monitor.latest
         #expect(merged.inFlight == 42 && merged.latencyMs == 87.5 && merged.requestRate == 310 && merged.errorRate == 0.02)
         // Kept from the sidecar.
-        #expect(merged.sessions == own.sessions && merged.cpu == own.cpu && merged.startedAt == own.startedAt)
+        #expect(merged.sessions == own.sessions && merged.utilization == own.utilization && merged.startedAt == own.startedAt)
         #expect(merged.draining && merged.timestamp == own.timestamp)
         #expect(monitor.appLoad != nil)
         #expect(monitor.sidecarLoad == own)
@@ -341,11 +342,11 @@ enum Fixture {
         let clock = ManualClock(ms: Fixture.nowMs)
         let (monitor, _) = Self.monitor(clock)
         monitor.sample()
-        let hostCPU = monitor.latest.cpu
+        let hostCPU = monitor.latest.utilization
         monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 1, errorRate: 0))
-        #expect(monitor.latest.cpu == hostCPU)
+        #expect(monitor.latest.utilization == hostCPU)
         monitor.recordAppLoad(AppLoad(inFlight: 1, latencyMs: 1, requestRate: 1, errorRate: 0, utilization: 0.9))
-        #expect(monitor.latest.cpu == 0.9)
+        #expect(monitor.latest.utilization == 0.9)
         let parsed = try MeshAPI.parseAppLoad(Array(#"{"inFlight":1,"latencyMs":2,"requestRate":3,"errorRate":0,"utilization":0.25}"#.utf8))
         #expect(parsed.utilization == 0.25)
         #expect(throws: APIError.self) {
