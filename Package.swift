@@ -61,15 +61,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Shell: the store's read fast path over memcached, non-blocking on the event loops.
-        .target(
-            name: "MemcachedLoopReads",
-            dependencies: [
-                "MemcacheProtocol", "MemcachedStore", "Replication", "StoreShell",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ]
-        ),
         // Shell: an event loop as a TaskExecutor (connection tasks that stay on their loop).
         .target(name: "NIOLoopExecutor", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
         // Shell: the memcached-protocol front door (text, binary, meta) on the record store.
@@ -172,7 +163,7 @@ let package = Package(
         .target(
             name: "SidecarService",
             dependencies: [
-                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "MemcachedLoopReads", "RedisStore", "SidecarAPI", "SidecarSettings", "StoreHealth",
+                "SessionCore", "Replication", "StoreShell", "MemcachedStore", "RedisStore", "SidecarAPI", "SidecarSettings", "StoreHealth",
                 "HTTPServing", "Gossip", "GossipNIO", "Routing", "MemcacheFrontDoor",
                 "LoadSampling", "MeshMembers", "MeshRouting", "RoutingFrontends",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -271,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "MemcachedStoreTests",
             dependencies: [
-                "MemcachedStore", "MemcachedLoopReads", "NIOLoopExecutor", "RedisStore", "StoreShell", "Replication", "SessionCore", "TestSupport",
+                "MemcachedStore", "RedisStore", "StoreShell", "Replication", "SessionCore", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -88,16 +88,6 @@ public struct ReplicaDriver: Sendable {
     /// Reads many records with one multi-key `gets` per node, all sent before any reply is read.
     /// A key whose nodes did not all answer is read again on its own by `read`.
     public func readBatch(_ keys: [String]) -> [Result<ReadOutcome, StoreUnavailable>] {
-        let plan = planReadBatch(keys)
-        let answers = plan.nodes.isEmpty ? [] : io.gets(plan.keysOfNode, on: plan.nodes)
-        return finishReadBatch(plan, answers: answers).enumerated().map { i, result in
-            result ?? Result { () throws(StoreUnavailable) in try read(keys[i]) }
-        }
-    }
-
-    /// Which nodes a batch of reads asks, and for which keys: the first half of `readBatch`, for a
-    /// shell that sends the `gets` itself (without blocking) and then calls `finishReadBatch`.
-    public func planReadBatch(_ keys: [String]) -> ReadBatchPlan {
         let live = health.liveNodes(now: clock.monotonicNanos())
         var homes = [[Int]]()
         var targets = [[Int]]()
@@ -121,32 +111,30 @@ public struct ReplicaDriver: Sendable {
             }
         }
         let involved = keysOfNode.indices.filter { !keysOfNode[$0].isEmpty }
-        return ReadBatchPlan(keys: keys, homes: homes, targets: targets, nodes: involved,
-                             keysOfNode: involved.map { keysOfNode[$0] }, floors: keys.map { seen?.floor(of: $0) })
-    }
-
-    /// The second half of `readBatch`: each key's outcome from the nodes' answers (`answers[i]` from
-    /// `plan.nodes[i]`), nil for a key that must be read again on its own with `read` (one of its
-    /// nodes failed or was down, or its copies conflict). Never blocks.
-    public func finishReadBatch(_ plan: ReadBatchPlan, answers: [Result<[String: StoredItem], NodeFailure>]) -> [Result<ReadOutcome, StoreUnavailable>?] {
-        precondition(answers.count == plan.nodes.count, "one answer per planned node")
+        let floors = keys.map { seen?.floor(of: $0) }
         var itemsOfNode = [[String: StoredItem]?](repeating: nil, count: ring.nodeCount)
-        for (node, result) in zip(plan.nodes, answers) {
-            switch result {
-            case .success(let items): itemsOfNode[node] = items
-            case .failure(let failure): nodeFailed(node, failure.outcome)
+        if !involved.isEmpty {
+            for (node, result) in zip(involved, io.gets(involved.map { keysOfNode[$0] }, on: involved)) {
+                switch result {
+                case .success(let items): itemsOfNode[node] = items
+                case .failure(let failure): nodeFailed(node, failure.outcome)
+                }
             }
         }
         let now = clock.wallMillis()
-        return plan.keys.indices.map { i in
-            let key = plan.keys[i], nodes = plan.targets[i]
-            guard nodes.count == settings.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else { return nil }
+        return keys.indices.map { i in
+            let key = keys[i], nodes = targets[i]
+            guard nodes.count == settings.replicas, nodes.allSatisfy({ itemsOfNode[$0] != nil }) else {
+                return Result { () throws(StoreUnavailable) in try read(key) }
+            }
             let states = open(nodes.map { itemsOfNode[$0]![key] }, key: key, nodes: nodes)
             let copies = zip(nodes, states).map { NodeCopy(node: $0, state: $1) }
-            let verdict = ReplicationDecisions.resolve(copies, home: plan.homes[i], settings: settings, now: now)
-            if case .conflict = verdict { return nil }
+            let verdict = ReplicationDecisions.resolve(copies, home: homes[i], settings: settings, now: now)
+            if case .conflict = verdict {
+                return Result { () throws(StoreUnavailable) in try read(key) }
+            }
             return Result { () throws(StoreUnavailable) in
-                try outcome(of: verdict, copies: copies, key: key, floor: plan.floors[i])
+                try outcome(of: verdict, copies: copies, key: key, floor: floors[i])
             }
         }
     }

@@ -10,7 +10,6 @@ import HummingbirdCore
 import Logging
 import MemcacheFrontDoor
 import MemcacheProtocol
-import MemcachedLoopReads
 import MemcachedStore
 import Metrics
 import NIOCore
@@ -67,8 +66,7 @@ public enum Sidecar {
         switch config.backend {
         case .memcached:
             store = try ReplicatedRecordStore.memcached(config: config.storeConfig, sealing: RecordSealer(keyring: keyring),
-                                                        threadPool: threadPool, logger: logger,
-                                                        loopReads: config.libmemcachedReads ? nil : MemcachedLoopReads(config: config.storeConfig))
+                                                        threadPool: threadPool, logger: logger)
         case .redis:
             store = try ReplicatedRecordStore.redis(config: config.redisStoreConfig(password: config.readRedisPassword()),
                                                     sealing: RecordSealer(keyring: keyring), threadPool: threadPool, logger: logger)

@@ -40,8 +40,6 @@ public struct SidecarConfig: Sendable, Equatable {
     public var storeThreads = 8
     @Setting("readThreads", help: "Threads that serve reads, each batching the reads queued meanwhile into one multi-key gets per node.")
     public var readThreads = 1
-    @Setting("libmemcachedReads", help: "memcached backend: serve reads through libmemcached on the read threads, instead of over each event loop's own non-blocking connections.")
-    public var libmemcachedReads = false
     @Setting("eventLoopThreads", help: "Event-loop threads: session API, gossip, agent check (a connection is handled on its loop).",
              rule: .between(1, 64))
     public var eventLoopThreads = 1

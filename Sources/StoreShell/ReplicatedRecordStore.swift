@@ -1,14 +1,11 @@
 import Logging
 import NIOPosix
 import Replication
-import NIOCore
 import Synchronization
 
-/// The shell that runs the replication core (`ReplicaDriver`) for the sidecar: reads on the
-/// caller's event loop over non-blocking connections (`LoopReadBatcher`, when the driver offers
-/// `LoopNodeReads`), else coalesced on dedicated threads (`ReadCoalescer`); writes and repairs on
-/// an `NIOThreadPool`; metrics and logs. Every blocking node call runs on those threads, none on
-/// an event loop or on the concurrency pool.
+/// The shell that runs the replication core (`ReplicaDriver`) for the sidecar: reads coalesced on
+/// dedicated threads (`ReadCoalescer`), writes and repairs on an `NIOThreadPool`, metrics and logs.
+/// Every node call blocks, so none runs on an event loop or on the concurrency pool.
 public final class ReplicatedRecordStore: RecordStorage {
     public let driver: ReplicaDriver
     private let threadPool: NIOThreadPool
@@ -20,17 +17,11 @@ public final class ReplicatedRecordStore: RecordStorage {
     private static let shuttingDown = StoreUnavailable("the store is shutting down")
     /// The most reads one multi-key `gets` carries.
     static let maxReadBatch = 64
-    private let loopReads: (any LoopNodeReads)?
-    private let loopReadsServed = Atomic<Int>(0)
-    /// Reads made on an event loop since start (answered over its own connections, or read again on
-    /// the read threads where those could not decide).
-    public var readsServedOnLoops: Int { loopReadsServed.load(ordering: .relaxed) }
-    private let batchers = Mutex<[ObjectIdentifier: NIOLoopBound<LoopReadBatcher>]>([:])
 
     /// The store over the nodes `io` reaches (named `nodeNames`, in the ring's order), whichever driver that is.
     public init(io: any NodeIO, nodeNames: [String], settings: ReplicationSettings, retryIntervalMs: Int,
                 rememberedVersions: Int, readThreads: Int, sealing: any RecordSealing, threadPool: NIOThreadPool,
-                logger: Logger, clock: any StoreClock, loopReads: (any LoopNodeReads)? = nil) {
+                logger: Logger, clock: any StoreClock) {
         let metrics = StoreMetrics()
         self.metrics = metrics
         self.driver = ReplicaDriver(io: io, ring: PlacementRing(nodes: nodeNames),
@@ -39,7 +30,6 @@ public final class ReplicatedRecordStore: RecordStorage {
                                     observer: StoreObserver(nodeNames: nodeNames, metrics: metrics, logger: logger),
                                     seen: SeenVersions(capacity: rememberedVersions))
         self.threadPool = threadPool
-        self.loopReads = loopReads
         reads.start(threads: readThreads) { [driver] keys in driver.readBatch(keys) }
     }
 
@@ -47,10 +37,7 @@ public final class ReplicatedRecordStore: RecordStorage {
 
     /// Stops the read threads; reads after this fail as unavailable. Writes stop with `threadPool`.
     /// Blocks while the read threads finish their batch.
-    public func shutdown() {
-        reads.stop()
-        loopReads?.shutdown()
-    }
+    public func shutdown() { reads.stop() }
 
     /// Nodes not currently marked down.
     public func liveNodeCount() -> Int { driver.liveNodeCount() }
@@ -63,45 +50,15 @@ public final class ReplicatedRecordStore: RecordStorage {
     public func load(_ key: String) async throws(StoreUnavailable) -> LoadedRecord? {
         let start = driver.clock.monotonicNanos()
         metrics.loads.increment()
-        if let batcher = loopBatcher() {
-            // On an event loop (a task that prefers its connection's loop): read on the loop.
-            let reply = await withCheckedContinuation { continuation in
-                batcher.read(key) { continuation.resume(returning: $0) }
-            }
-            loopReadsServed.add(1, ordering: .relaxed)
-            return try finishLoad(reply, key: key, start: start).get()
-        }
         return try finishLoad(await reads.read(key), key: key, start: start).get()
     }
 
-    /// The read without a task: `completion` runs on the caller's event loop when the read was
-    /// served there, else on the read thread that served it (it must not block; a NIO handler
-    /// hops back to its loop).
+    /// The coalesced read without a task: `completion` runs on the read thread that served the
+    /// batch (it must not block; a NIO handler hops back to its loop).
     public func load(_ key: String, completion: @escaping @Sendable (Result<LoadedRecord?, StoreUnavailable>) -> Void) {
         let start = driver.clock.monotonicNanos()
         metrics.loads.increment()
-        if let batcher = loopBatcher() {
-            batcher.read(key) { [self] result in
-                loopReadsServed.add(1, ordering: .relaxed)
-                completion(finishLoad(result, key: key, start: start))
-            }
-            return
-        }
         reads.read(key) { [self] result in completion(finishLoad(result, key: key, start: start)) }
-    }
-
-    /// The read fast path of the event loop this runs on; nil off a loop, or without `loopReads`.
-    private func loopBatcher() -> LoopReadBatcher? {
-        guard let loopReads, let loop = MultiThreadedEventLoopGroup.currentEventLoop else { return nil }
-        return batchers.withLock { all in
-            if let found = all[ObjectIdentifier(loop)] { return found }
-            let reads = self.reads
-            let made = NIOLoopBound(LoopReadBatcher(loop: loop, driver: driver, nodeReads: loopReads, maxBatch: Self.maxReadBatch,
-                                                    slowRead: { key, deliver in reads.read(key, deliver: deliver) }),
-                                    eventLoop: loop)
-            all[ObjectIdentifier(loop)] = made
-            return made
-        }.value
     }
 
     /// Metrics and the read repair of one read's outcome.

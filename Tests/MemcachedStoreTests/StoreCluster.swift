@@ -1,10 +1,7 @@
 import Crypto
 import Foundation
 import Logging
-import MemcachedLoopReads
 import MemcachedStore
-import NIOCore
-import NIOLoopExecutor
 import NIOPosix
 import RedisStore
 import Replication
@@ -21,10 +18,6 @@ final class StoreCluster: @unchecked Sendable {
     let manager: SessionManager
     let threadPool: NIOThreadPool
     let nodes: [String]
-    /// The event loop the load runs on (as a sidecar's connection tasks do): memcached reads made
-    /// there take the loop's own connections (`MemcachedLoopReads`), reads made elsewhere the read threads.
-    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-    let executor: EventLoopTaskExecutor
 
     init(_ backend: StoreBackend = .memcached, nodes count: Int = 3, pollTimeoutMs: Int = 200, budgetMs: Int = 1000,
          keyring: SessionKeyring? = nil, durable: Bool = false) throws {
@@ -34,7 +27,6 @@ final class StoreCluster: @unchecked Sendable {
         nodes = servers.map(\.address)
         threadPool = NIOThreadPool(numberOfThreads: 8)
         threadPool.start()
-        executor = EventLoopTaskExecutor(loops.next())
         let ring = try keyring ?? SessionKeyring(keys: [SymmetricKey(size: .bits256)])
         var logger = Logger(label: "store-test")
         logger.logLevel = .critical
@@ -42,8 +34,7 @@ final class StoreCluster: @unchecked Sendable {
         case .memcached:
             let config = MemcachedStoreConfig(nodes: nodes, replicas: 2, connectTimeoutMs: 200, pollTimeoutMs: pollTimeoutMs,
                                               retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
-            store = try ReplicatedRecordStore.memcached(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger,
-                                                        loopReads: MemcachedLoopReads(config: config))
+            store = try ReplicatedRecordStore.memcached(config: config, sealing: RecordSealer(keyring: ring), threadPool: threadPool, logger: logger)
         case .redis:
             let config = RedisStoreConfig(nodes: nodes, replicas: 2, connectTimeoutMs: 200, ioTimeoutMs: pollTimeoutMs,
                                           retryIntervalMs: 500, operationBudgetMs: budgetMs, threads: 8)
@@ -62,16 +53,9 @@ final class StoreCluster: @unchecked Sendable {
         PlacementRing(nodes: nodes).preferenceList(for: id.storageKey, count: 2)
     }
 
-    /// Runs `body` in a task that prefers the cluster's event loop.
-    func onLoop<T: Sendable>(_ body: @Sendable () async throws -> T) async rethrows -> T {
-        try await withTaskExecutorPreference(executor) { try await body() }
-    }
-
     deinit {
         for s in servers { s.kill() }
-        store.shutdown()
         try? threadPool.syncShutdownGracefully()
-        try? loops.syncShutdownGracefully()
     }
 }
 
