@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# The memcached-protocol front door against its baselines, with the project's judge
+# The sidecar's two local doors against their baselines, with the project's judge
 # (shared/tools/udsbench), on one 3-node memcached cluster, in interleaved rounds:
 #   (a) direct: libmemcached to the 3 nodes;
 #   (b) nutcracker (Debian), listening on a Unix socket;
-#   (c) the sidecar's memcache socket (text protocol, then binary).
-# 16 threads, 1 KiB values, 90% get / 10% set, 10,000 keys. Prints udsbench's RESULT lines and the
-# CPU per operation of nutcracker and of the sidecar: utime+stime over the whole round / operations
-# (an upper bound: setup and warm-up included), and over the measured window alone (sampled every 0.2 s).
+#   (c) the sidecar's memcache socket (text protocol, then binary);
+#   (d) with HTTP=1: the sidecar's session API (udsbench http-uds on its Unix socket).
+# 16 threads, 1 KiB values, 90% get / 10% set (HTTP: GET / PATCH), 10,000 keys. Prints udsbench's
+# RESULT lines and the CPU per operation of nutcracker and of the sidecar: utime+stime over the
+# whole round / operations (an upper bound: setup and warm-up included), and over the measured
+# window alone (sampled every 0.2 s).
 #
 #   scripts/bench-frontdoor.sh SIDECAR_BINARY UDSBENCH_BINARY [rounds=3] [duration=8]
 #
-# BASE=OTHER_SIDECAR_BINARY adds that build's front door on the same cluster, in the same rounds
-# (paths base-text, base-binary), to compare two builds. BINARY=0 skips the binary protocol.
+# BASE=OTHER_SIDECAR_BINARY adds that build on the same cluster, in the same rounds (paths
+# base-text, base-binary, base-http), to compare two builds. BINARY=0 skips the binary protocol,
+# MEMCACHE=0 the memcache paths of the sidecar (with HTTP=1: direct, nutcracker and HTTP only).
 #
 # A benchmark, not a test. Loopback and Unix sockets only; every process it starts it stops by PID.
 set -euo pipefail
@@ -56,8 +59,8 @@ fi
 for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && { [ "$BASEPID" = - ] || [ -S "$DIR/mc-base.sock" ]; } && break; sleep 0.1; done
 HZ=$(getconf CLK_TCK)
 
-run() { # label servers pid-to-measure extra-args...
-  local label=$1 servers=$2 pid=$3; shift 3
+run() { # label pid-to-measure udsbench-mode-and-target...
+  local label=$1 pid=$2; shift 2
   local before=0 after=0 sampler=
   if [ "$pid" != - ]; then
     before=$(cpu_ticks "$pid")
@@ -66,8 +69,8 @@ run() { # label servers pid-to-measure extra-args...
     ( while :; do echo "$(date +%s.%N) $(cpu_ticks "$pid")"; sleep 0.2; done ) >"$DIR/ticks" 2>/dev/null &
     sampler=$!
   fi
-  local out; out=$("$UDS" memcached --servers "$servers" --threads 16 --duration "$DURATION" --warmup 2 --keys 10000 \
-    --read-pct 90 --value-bytes 1024 --quiet --key-prefix "r$ROUND:" "$@" | grep '^RESULT')
+  local out; out=$("$UDS" "$@" --threads 16 --duration "$DURATION" --warmup 2 --keys 10000 \
+    --read-pct 90 --value-bytes 1024 --quiet | grep '^RESULT')
   local end; end=$(date +%s.%N)
   [ "$pid" != - ] && after=$(cpu_ticks "$pid")
   [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
@@ -88,13 +91,20 @@ PY
   fi
   echo "round=$ROUND path=$label cpu_us_per_op=$cpu window_cpu_us_per_op=$window $out"
 }
+mc() { echo memcached --servers "$1" --key-prefix "r$ROUND:"; }
 for ROUND in $(seq "$ROUNDS"); do
-  run direct "$(IFS=,; echo "${SERVERS[*]}")" -
-  run nutcracker "$DIR/nutcracker.sock" "$NUT"
-  run sidecar-text "$DIR/mc.sock" "$SIDE"
-  [ "${BINARY:-1}" = 0 ] || run sidecar-binary "$DIR/mc.sock" "$SIDE" --protocol binary
+  run direct - $(mc "$(IFS=,; echo "${SERVERS[*]}")")
+  run nutcracker "$NUT" $(mc "$DIR/nutcracker.sock")
+  if [ "${MEMCACHE:-1}" != 0 ]; then
+    run sidecar-text "$SIDE" $(mc "$DIR/mc.sock")
+    [ "${BINARY:-1}" = 0 ] || run sidecar-binary "$SIDE" $(mc "$DIR/mc.sock") --protocol binary
+  fi
+  [ "${HTTP:-0}" = 0 ] || run sidecar-http "$SIDE" http-uds --socket "$DIR/api.sock"
   if [ "$BASEPID" != - ]; then
-    run base-text "$DIR/mc-base.sock" "$BASEPID"
-    [ "${BINARY:-1}" = 0 ] || run base-binary "$DIR/mc-base.sock" "$BASEPID" --protocol binary
+    if [ "${MEMCACHE:-1}" != 0 ]; then
+      run base-text "$BASEPID" $(mc "$DIR/mc-base.sock")
+      [ "${BINARY:-1}" = 0 ] || run base-binary "$BASEPID" $(mc "$DIR/mc-base.sock") --protocol binary
+    fi
+    [ "${HTTP:-0}" = 0 ] || run base-http "$BASEPID" http-uds --socket "$DIR/api-base.sock"
   fi
 done

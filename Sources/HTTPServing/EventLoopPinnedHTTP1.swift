@@ -19,11 +19,20 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
     let base: Base
     /// Header timeout, keep-alive and close rules, Host check (`HTTPConnectionGuards`); nil: none.
     var guards: HTTPGuardSettings? = nil
+    /// Handlers of HTTP request and response parts (`HTTPRequestPart`, `HTTPResponsePart`) that
+    /// go in front of the router, after Hummingbird's connection state handler (idle timeout,
+    /// graceful shutdown), made on the connection's event loop.
+    var connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard let guards else { return base.setup(channel: channel, logger: logger) }
-        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
-            try guards.install(on: channel)
+        guard guards != nil || connectionHandlers != nil else { return base.setup(channel: channel, logger: logger) }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { [guards, connectionHandlers] value in
+            try guards?.install(on: channel)
+            if let connectionHandlers {
+                let sync = channel.pipeline.syncOperations
+                let state = try sync.handler(type: HTTPConnectionStateHandler.self)
+                try sync.addHandlers(connectionHandlers(channel.eventLoop), position: .after(state))
+            }
             return value
         }
     }
@@ -37,9 +46,12 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with each connection's requests handled on its own event loop.
-    public static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil) -> HTTPServerBuilder {
+    /// `connectionHandlers` go in front of the router on every connection (see `EventLoopPinnedChildChannel`).
+    public static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil,
+                                            connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil) -> HTTPServerBuilder {
         .init { responder in
-            EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), guards: guards)
+            EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), guards: guards,
+                                        connectionHandlers: connectionHandlers)
         }
     }
 }

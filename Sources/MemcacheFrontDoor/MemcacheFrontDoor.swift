@@ -1,6 +1,7 @@
 import Logging
 import MemcacheProtocol
 import NIOCore
+import NIOLoopExecutor
 import NIOPosix
 import ServiceLifecycle
 

@@ -1,8 +1,8 @@
 /// Decimal digits appended to a byte buffer, for JSON numbers and timestamps written without
 /// `String` formatting.
-enum DecimalText {
+public enum DecimalText {
     /// Appends `value` in decimal, zero-padded to at least `minDigits` digits.
-    static func append(_ value: Int64, minDigits: Int = 1, to out: inout [UInt8]) {
+    public static func append(_ value: Int64, minDigits: Int = 1, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         let first = out.count

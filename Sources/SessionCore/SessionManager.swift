@@ -49,13 +49,36 @@ public struct SessionManager: Sendable {
         let t = now()
         let (record, loaded) = try await liveRecord(key, at: t)
         guard policy.needsTouch(record, now: t) else { return SessionView(id: id, record: record) }
+        return SessionView(id: id, record: await touch(record, key: key, loaded: loaded, at: t))
+    }
+
+    /// `read` without a task, for a NIO handler: `completion` runs exactly once, on the store's read
+    /// thread (it must not block). Only a read that refreshes the access time (once per
+    /// `touchGranularity` per session) finishes in a task, for its write.
+    public func read(_ id: SessionID, completion: @escaping @Sendable (Result<SessionView, SessionError>) -> Void) {
+        let key = id.storageKey
+        let t = now()
+        storage.load(key) { [self] result in
+            let record: SessionRecord, loaded: LoadedRecord
+            do throws(SessionError) {
+                (record, loaded) = try live(result.mapError { SessionError.unavailable($0) }.get(), at: t)
+            } catch {
+                completion(.failure(error))
+                return
+            }
+            guard policy.needsTouch(record, now: t) else { return completion(.success(SessionView(id: id, record: record))) }
+            Task { completion(.success(SessionView(id: id, record: await touch(record, key: key, loaded: loaded, at: t)))) }
+        }
+    }
+
+    /// The sliding idle timeout: the access time moved to `t`. Best effort: a conflicting write
+    /// refreshes the access time too. The CAS ids the read saw stand in for reading the copies again.
+    private func touch(_ record: SessionRecord, key: String, loaded: LoadedRecord, at t: Int64) async -> SessionRecord {
         var touched = record
         touched.lastAccessAt = t
         touched.writeID = newWriteID()
-        // Best effort: a conflicting write refreshes the access time too. The CAS ids the read saw
-        // stand in for reading the copies again.
         _ = try? await write(touched, key: key, expected: loaded)
-        return SessionView(id: id, record: touched)
+        return touched
     }
 
     /// Replaces `data` if the version still matches (CAS).
@@ -133,7 +156,12 @@ public struct SessionManager: Sendable {
 
     /// The live session under `key`, and the read it came from (for the write that follows).
     private func liveRecord(_ key: String, at t: Int64) async throws(SessionError) -> (SessionRecord, LoadedRecord) {
-        guard let loaded = try await storage.loadOrUnavailable(key) else { throw .notFound }
+        try live(try await storage.loadOrUnavailable(key), at: t)
+    }
+
+    /// The live session in what a load found, or why there is none.
+    private func live(_ loaded: LoadedRecord?, at t: Int64) throws(SessionError) -> (SessionRecord, LoadedRecord) {
+        guard let loaded else { throw .notFound }
         guard let session = SessionRecord(loaded.record) else {
             throw .unavailable("the record under this session's key is not a session", retryAfterSeconds: 1)
         }

@@ -44,7 +44,19 @@ public enum Timestamp {
     /// Appends `YYYY-MM-DDThh:mm:ss.sssZ` (24 bytes for years 0–9999).
     public static func append(milliseconds: Int64, to out: inout [UInt8]) {
         let ms = Int(milliseconds % 1000 + 1000) % 1000
-        let seconds = (milliseconds - Int64(ms)) / 1000
+        let t = civil(seconds: (milliseconds - Int64(ms)) / 1000)
+        func digits(_ v: Int, _ width: Int) { DecimalText.append(Int64(v), minDigits: width, to: &out) }
+        digits(t.year, 4); out.append(UInt8(ascii: "-"))
+        digits(t.month, 2); out.append(UInt8(ascii: "-"))
+        digits(t.day, 2); out.append(UInt8(ascii: "T"))
+        digits(t.hour, 2); out.append(UInt8(ascii: ":"))
+        digits(t.minute, 2); out.append(UInt8(ascii: ":"))
+        digits(t.second, 2); out.append(UInt8(ascii: "."))
+        digits(ms, 3); out.append(UInt8(ascii: "Z"))
+    }
+
+    /// The UTC calendar date and time of `seconds` since the Unix epoch; `weekday` 0 is Sunday.
+    public static func civil(seconds: Int64) -> (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, weekday: Int) {
         var days = Int(seconds / 86_400)
         var rem = Int(seconds % 86_400)
         if rem < 0 { rem += 86_400; days -= 1 }
@@ -58,13 +70,7 @@ public enum Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func digits(_ v: Int, _ width: Int) { DecimalText.append(Int64(v), minDigits: width, to: &out) }
-        digits(y, 4); out.append(UInt8(ascii: "-"))
-        digits(m, 2); out.append(UInt8(ascii: "-"))
-        digits(d, 2); out.append(UInt8(ascii: "T"))
-        digits(rem / 3600, 2); out.append(UInt8(ascii: ":"))
-        digits(rem / 60 % 60, 2); out.append(UInt8(ascii: ":"))
-        digits(rem % 60, 2); out.append(UInt8(ascii: "."))
-        digits(ms, 3); out.append(UInt8(ascii: "Z"))
+        let weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday (4)
+        return (y, m, d, rem / 3600, rem / 60 % 60, rem % 60, weekday)
     }
 }

@@ -60,9 +60,21 @@ public struct APIError: Error, HTTPResponseError {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: responseHeaders, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// The answer's headers (its own plus the JSON content type) and body.
+    var responseHeaders: HTTPFields {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: Self.body(code: code, message: message))))
+        return fields
+    }
+
+    var body: [UInt8] { Self.body(code: code, message: message) }
+
+    /// A truncated body or a bad chunk: the client's fault, and the stream cannot go on.
+    static func malformedBody(_ error: any Error) -> APIError {
+        APIError(.badRequest, "bad_request", "malformed request body (\(error))", headers: [.connection: "close"])
     }
 
     static func body(code: String, message: String) -> [UInt8] {
@@ -74,8 +86,12 @@ public struct APIError: Error, HTTPResponseError {
 /// into the API's JSON error shape.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let maxBodyBytes: Int
-    let misses = SessionMissReporter()
-    public init(maxBodyBytes: Int) { self.maxBodyBytes = maxBodyBytes }
+    let misses: SessionMissReporter
+    public init(maxBodyBytes: Int) { self.init(maxBodyBytes: maxBodyBytes, misses: SessionMissReporter()) }
+    init(maxBodyBytes: Int, misses: SessionMissReporter) {
+        self.maxBodyBytes = maxBodyBytes
+        self.misses = misses
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Decided from the head alone, before any body byte is read; the connection is closed
@@ -109,8 +125,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             error.headers[.connection] = "close"
             throw error
         } catch let error as HTTPParserError {
-            // A truncated body or a bad chunk: the client's fault, and the stream cannot go on.
-            throw APIError(.badRequest, "bad_request", "malformed request body (\(error))", headers: [.connection: "close"])
+            throw APIError.malformedBody(error)
         } catch let error as HTTPResponseError {
             let code = error.status == .notFound ? "no_route" : error.status == .methodNotAllowed ? "method_not_allowed" : "http_error"
             throw APIError(error.status, code, error.status.reasonPhrase)

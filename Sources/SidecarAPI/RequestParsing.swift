@@ -12,7 +12,11 @@ enum RequestParsing {
     }
 
     static func requireMediaType(_ request: Request, _ allowed: [String]) throws(SessionError) {
-        let value = request.headers[.contentType] ?? ""
+        try requireMediaType(request.headers, allowed)
+    }
+
+    static func requireMediaType(_ headers: HTTPFields, _ allowed: [String]) throws(SessionError) {
+        let value = headers[.contentType] ?? ""
         let mediaType = value.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard allowed.contains(mediaType) else {
             throw .unsupportedMediaType("Content-Type must be \(allowed.joined(separator: " or ")), got '\(value)'")
@@ -22,7 +26,11 @@ enum RequestParsing {
     /// Collects the body up to `limit` bytes (413 beyond) and parses it as a JSON object (400 otherwise).
     static func jsonObject(_ request: Request, limit: Int) async throws -> [String: JSONValue] {
         var buffer = try await request.body.collect(upTo: limit)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return try jsonObject(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    /// A request body parsed as a JSON object (400 otherwise).
+    static func jsonObject(_ bytes: [UInt8]) throws(SessionError) -> [String: JSONValue] {
         guard case .object(let members) = try JSONValue.parse(bytes) else {
             throw SessionError.badRequest("body must be a JSON object")
         }
@@ -31,7 +39,11 @@ enum RequestParsing {
 
     /// `If-Match: "7"` (or `W/"7"`, or `7`). `*` means "whatever the current version is".
     static func ifMatch(_ request: Request) throws(SessionError) -> UInt64?? {
-        guard let raw = request.headers[.ifMatch] else { return .none }
+        try ifMatch(request.headers)
+    }
+
+    static func ifMatch(_ headers: HTTPFields) throws(SessionError) -> UInt64?? {
+        guard let raw = headers[.ifMatch] else { return .none }
         var text = raw.trimmingCharacters(in: .whitespaces)
         if text == "*" { return .some(nil) }
         if text.hasPrefix("W/") { text.removeFirst(2) }

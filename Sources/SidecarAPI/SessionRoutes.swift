@@ -81,8 +81,15 @@ public struct SessionRoutes<Context: RequestContext>: Sendable {
     }
 
     static func sessionResponse(_ view: SessionView, status: HTTPResponse.Status, location: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json", .eTag: "\"\(view.record.version)\"", .cacheControl: "no-store"]
-        if location { headers[.location] = "/v1/sessions/\(view.id.rawValue)" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: view.json())))
+        Response(status: status, headers: view.responseHeaders(location: location), body: .init(byteBuffer: ByteBuffer(bytes: view.json())))
+    }
+}
+
+extension SessionView {
+    /// The headers of a session answer (its body is `json()`).
+    func responseHeaders(location: Bool = false) -> HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json", .eTag: "\"\(record.version)\"", .cacheControl: "no-store"]
+        if location { headers[.location] = "/v1/sessions/\(id.rawValue)" }
+        return headers
     }
 }

@@ -29,6 +29,9 @@ import StoreShell
 /// all under a `ServiceGroup` that drains on SIGTERM/SIGINT: stop accepting, finish in-flight
 /// requests, then stop the store's threads and remove the socket.
 public enum Sidecar {
+    /// The `Server` header of every HTTP answer.
+    static let serverName = "sessionmesh"
+
     /// Runs until a shutdown signal. Throws `ConfigError` on a bad configuration.
     /// Once per process: it sizes NIO's singleton event-loop group and bootstraps metrics.
     public static func run(config: SidecarConfig, logger: Logger) async throws {
@@ -85,12 +88,16 @@ public enum Sidecar {
         let (directory, mesh) = try makeMesh(config: config, monitor: monitor, logger: logger, maxStreams: limits.gossip)
 
         let engine = RoutingEngine(localName: config.resolvedNodeName, directory: directory)
-        let router = APIRoutes(
+        let api = APIRoutes(
             sessions: manager,
             tokens: TokenService(sealer: TokenSealer(keyring: keyring), storage: store, maxTTL: config.policy.absoluteTimeout, now: wallClock),
             idempotency: IdempotencyService(storage: store, retention: Int64(config.idempotencyRetention) * 1000, now: wallClock),
             maxBodyBytes: config.maxBodyBytes, load: load, activity: activity
-        ).buildRouter()
+        )
+        let router = api.buildRouter()
+        // Session reads and merge patches are answered in front of the router (`SessionFastPath`).
+        let fastPath = api.sessionFastPath(serverName: Self.serverName, logger: logger)
+        let connectionHandlers: @Sendable (any EventLoop) -> [any ChannelHandler] = { [fastPath.handler(on: $0)] }
         MeshRoutes(engine: engine, monitor: monitor).register(on: router)
         OperationsRoutes(
             notReadyReason: {
@@ -112,8 +119,9 @@ public enum Sidecar {
         let app = Application(
             responder: responder,
             server: .eventLoopPinnedHTTP1(configuration: http,
-                                          guards: HTTPGuardSettings(maxConnections: limits.api, headerTimeout: headerTimeout)),
-            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: "sessionmesh",
+                                          guards: HTTPGuardSettings(maxConnections: limits.api, headerTimeout: headerTimeout),
+                                          connectionHandlers: connectionHandlers),
+            configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: Self.serverName,
                                  availableConnectionsDelegate: ConnectionCap(max: limits.api, listener: "api", logger: logger)),
             onServerRunning: { _ in
                 if !SocketFile.setMode(socketPath, mode) {
@@ -154,8 +162,8 @@ public enum Sidecar {
             let guards = HTTPGuardSettings(maxConnections: limits.admin, headerTimeout: headerTimeout,
                                            allowedHosts: { HTTPGuardSettings.isLoopbackHost($0) })
             services.append(.init(service: Application(
-                responder: responder, server: .eventLoopPinnedHTTP1(configuration: http, guards: guards),
-                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "sessionmesh",
+                responder: responder, server: .eventLoopPinnedHTTP1(configuration: http, guards: guards, connectionHandlers: connectionHandlers),
+                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: Self.serverName,
                                      availableConnectionsDelegate: ConnectionCap(max: limits.admin, listener: "admin", logger: logger)),
                 logger: logger)))
         }

@@ -3,15 +3,16 @@ import Synchronization
 
 /// Work handed from the store's threads to one event loop, in batches: the first item posted
 /// schedules one task on the loop, which runs every item posted until it runs. A read thread that
-/// answers a batch of gets for many connections of one loop so wakes the loop once, not once per get.
-final class LoopInbox: Sendable {
-    let loop: any EventLoop
+/// answers a batch of reads for many connections of one loop so wakes the loop once, not once per
+/// read (the memcached front door's gets and the HTTP session reads both come back this way).
+public final class LoopInbox: Sendable {
+    public let loop: any EventLoop
     private let pending = Mutex<[@Sendable () -> Void]>([])
 
-    init(loop: any EventLoop) { self.loop = loop }
+    public init(loop: any EventLoop) { self.loop = loop }
 
     /// Runs `work` on the loop, after the work posted before it. Never runs it inline.
-    func post(_ work: @escaping @Sendable () -> Void) {
+    public func post(_ work: @escaping @Sendable () -> Void) {
         let first = pending.withLock { items in
             items.append(work)
             return items.count == 1
@@ -30,10 +31,12 @@ final class LoopInbox: Sendable {
 }
 
 /// One inbox per event loop, made on first use.
-final class LoopInboxes: Sendable {
+public final class LoopInboxes: Sendable {
     private let inboxes = Mutex<[ObjectIdentifier: LoopInbox]>([:])
 
-    func inbox(for loop: any EventLoop) -> LoopInbox {
+    public init() {}
+
+    public func inbox(for loop: any EventLoop) -> LoopInbox {
         inboxes.withLock { all in
             if let inbox = all[ObjectIdentifier(loop)] { return inbox }
             let inbox = LoopInbox(loop: loop)
