@@ -65,11 +65,19 @@ final class CapLog: Sendable {
 /// Per-connection state shared by the two guard handlers (both run on the channel's loop).
 final class RequestHeadClock {
     var awaitingHead = true
+    /// When the first byte of the head now awaited arrived (nil: none yet).
+    var headStarted: NIODeadline?
     var timer: Scheduled<Void>?
 }
 
-/// First handler of the pipeline (raw bytes): the first byte of a request starts the header
-/// timer; the connection is closed if the head is not complete in time (slowloris).
+/// First handler of the pipeline (raw bytes): the first byte of a request starts its header
+/// clock; the connection is closed if the head is not complete in time (slowloris).
+///
+/// One timer per connection, not one per request: it is armed when a head starts and none is
+/// armed, and when it fires it closes the connection only if the head it was armed for, or a
+/// later one, is still incomplete past its deadline (else it re-arms for the pending head, or
+/// stops). Under load it fires once per timeout, instead of a timer scheduled and cancelled for
+/// every request.
 final class HeaderTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -82,11 +90,26 @@ final class HeaderTimeoutHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if clock.awaitingHead, clock.timer == nil {
-            let channel = context.channel
-            clock.timer = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        if clock.awaitingHead, clock.headStarted == nil {
+            let started = NIODeadline.now()
+            clock.headStarted = started
+            if clock.timer == nil { Self.arm(clock, timeout: timeout, channel: context.channel, deadline: started + timeout) }
         }
         context.fireChannelRead(data)
+    }
+
+    private static func arm(_ clock: RequestHeadClock, timeout: TimeAmount, channel: any Channel, deadline: NIODeadline) {
+        let bound = NIOLoopBound(clock, eventLoop: channel.eventLoop)
+        clock.timer = channel.eventLoop.scheduleTask(deadline: deadline) {
+            let clock = bound.value
+            clock.timer = nil
+            guard clock.awaitingHead, let started = clock.headStarted else { return }
+            if started + timeout <= .now() {
+                channel.close(promise: nil)
+            } else {
+                arm(clock, timeout: timeout, channel: channel, deadline: started + timeout)
+            }
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -126,8 +149,7 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(var head):
             clock.awaitingHead = false
-            clock.timer?.cancel()
-            clock.timer = nil
+            clock.headStarted = nil
             if let allowed = allowedHosts {
                 let host = head.headers.first(name: "host") ?? ""
                 if !allowed(host) {
@@ -163,7 +185,8 @@ final class HTTPEdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let head):
-            if head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
+            if head.headers.contains(name: "connection"),
+               head.headers[canonicalForm: "connection"].contains(where: { $0.lowercased() == "close" }) {
                 closeAfterResponse = true
             }
             context.write(data, promise: promise)

@@ -56,6 +56,38 @@ extension Hardening {
             #expect(RawPeer.rss(rig.pid) - rssBefore < 32 << 20)
         }
 
+        /// The header clock is one timer per connection, not one per request: a slow head on a
+        /// connection that already served requests is still cut at its own deadline, and a
+        /// connection sending complete requests for several timeouts is never cut.
+        @Test func theHeaderTimeoutHoldsForEveryRequestOfAConnection() async throws {
+            let rig = try Rig(extra: ["--http-header-timeout-ms", "1000", "--http-idle-timeout-ms", "10000"])
+            let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            guard let busy = connectUnix(rig.socket), let slow = connectUnix(rig.socket) else { Issue.record("connect failed"); return }
+            defer { close(busy); close(slow) }
+            func answered(_ fd: Int32) -> Bool {
+                guard send(fd, request, request.utf8.count, Int32(MSG_NOSIGNAL)) == request.utf8.count else { return false }
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                return n > 0 && String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 200")
+            }
+            #expect(answered(slow))
+            try await Task.sleep(for: .milliseconds(500))
+            // The slow connection starts its second head half-way through the first request's timer.
+            _ = send(slow, "GET /healthz HTTP/1.1\r\nX-Slow: ", 30, Int32(MSG_NOSIGNAL))
+            let start = Date()
+            var busyAnswers = 0, slowClosedAt: Double?
+            while Date().timeIntervalSince(start) < 2.6 {
+                if answered(busy) { busyAnswers += 1 }
+                if slowClosedAt == nil {
+                    if Self.closedByServer(slow) { slowClosedAt = Date().timeIntervalSince(start) } else { _ = send(slow, "a", 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let closedAt = try #require(slowClosedAt, "a slow second head was not cut")
+            #expect(closedAt > 0.8 && closedAt < 2.2, "cut \(closedAt) s after its head began (timeout 1 s)")
+            #expect(busyAnswers >= 15 && !Self.closedByServer(busy), "the busy connection was cut or stalled: \(busyAnswers) answers")
+        }
+
         /// The issue's setup: a sidecar limited to a few hundred fds and far more connections than
         /// that. The cap keeps a reserve, so the sidecar never runs out itself: it stays up, does not
         /// spin on accept, and serves again as soon as the connections go.
