@@ -12,12 +12,13 @@ struct MemcachedNode {
     var address: String { "127.0.0.1:\(port)" }
 }
 
+/// Nutcracker listens on a Unix socket, as a proxy beside the app would (issue 15's baseline).
 struct Nutcracker {
-    var port: Int
+    var socket: String
     var statsPort: Int
     var pid: pid_t
     var config: String
-    var address: String { "127.0.0.1:\(port)" }
+    var address: String { socket }
 }
 
 struct SidecarInstance {
@@ -49,10 +50,10 @@ func startNutcracker(dir: String, servers: [MemcachedNode], hash: String, server
     guard let binary else { throw SpawnError("nutcracker is not installed (apt-get install nutcracker)") }
     for _ in 0..<5 {
         let port = freeLoopbackPort(), statsPort = freeLoopbackPort()
-        let conf = "\(dir)/nutcracker-\(port).yml"
+        let conf = "\(dir)/nutcracker-\(port).yml", socket = "\(dir)/nutcracker-\(port).sock"
         let yaml = """
         sessionbench:
-          listen: 127.0.0.1:\(port)
+          listen: \(socket) 0600
           hash: \(hash)
           distribution: ketama
           timeout: 1000
@@ -69,12 +70,24 @@ func startNutcracker(dir: String, servers: [MemcachedNode], hash: String, server
         guard check.status == 0 else { throw SpawnError("nutcracker rejected \(conf): \(check.output)") }
         let pid = try spawnChild(binary, ["-c", conf, "-s", String(statsPort), "-a", "127.0.0.1", "-o", "\(dir)/nutcracker-\(port).log"],
                                  log: "\(dir)/nutcracker-\(port).stdout")
-        if waitUntil(seconds: 5, { rawExchange(port: port, "get sessionbench:ping\r\n", until: "END\r\n") != nil }) {
-            return Nutcracker(port: port, statsPort: statsPort, pid: pid, config: conf)
+        // Up once a get through it is answered (a miss is an answer).
+        if waitUntil(seconds: 5, { FileManager.default.fileExists(atPath: socket) }),
+           waitUntil(seconds: 5, { nutcrackerAnswers(socket) }) {
+            return Nutcracker(socket: socket, statsPort: statsPort, pid: pid, config: conf)
         }
         Children.stop(pid)
     }
     throw SpawnError("nutcracker did not start; see \(dir)/nutcracker-*.log")
+}
+
+/// A get through nutcracker is answered (a miss is an answer).
+private func nutcrackerAnswers(_ socket: String) -> Bool {
+    do {
+        _ = try DirectMemcachedClient(servers: [socket]).get("sessionbench:ping")
+        return true
+    } catch {
+        return false
+    }
 }
 
 /// `sessionmesh keygen` into a keyring file.

@@ -50,7 +50,7 @@ public final class DirectMemcachedClient {
     private let result: UnsafeMutablePointer<memcached_result_st>
     public let servers: [String]
 
-    /// `servers`: `host:port` each. Timeouts in milliseconds (both ≥ 1).
+    /// `servers`: `host:port` or a Unix socket's path each. Timeouts in milliseconds (both ≥ 1).
     public init(servers: [String], distribution: Distribution = .ketama,
                 connectTimeoutMs: Int = 250, pollTimeoutMs: Int = 250) throws(Failure) {
         precondition(!servers.isEmpty && connectTimeoutMs >= 1 && pollTimeoutMs >= 1)
@@ -58,7 +58,7 @@ public final class DirectMemcachedClient {
         // Distribution before the servers, so a weighted ketama ring is built with them.
         var options = ""
         if distribution != .modula { options += "--DISTRIBUTION=consistent " }
-        for server in servers { options += "--SERVER=\(server) " }
+        for server in servers { options += server.hasPrefix("/") ? "--SOCKET=\"\(server)\" " : "--SERVER=\(server) " }
         options += "--SUPPORT-CAS --TCP-NODELAY --CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs)"
         guard let handle = options.withCString({ memcached($0, options.utf8.count) }) else {
             throw Failure(description: "libmemcached rejected the options: \(options)", isTimeout: false)

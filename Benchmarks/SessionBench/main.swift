@@ -2,7 +2,7 @@
 // memcached cluster started here:
 //
 //   (a) direct   — libmemcached from this process (ketama over the 3 nodes, ASCII), one handle per thread
-//   (b) nutcracker — libmemcached to Debian's nutcracker (twemproxy, ketama/md5) in front of the 3 nodes
+//   (b) nutcracker — libmemcached to Debian's nutcracker (twemproxy, ketama/md5) on a Unix socket, in front of the 3 nodes
 //   (c) sidecar  — HTTP/1.1 over the sidecar's Unix socket, one blocking keep-alive connection per
 //                  client thread (`--client nio`: SessionMeshClient) (2 copies, CAS, AES-GCM)
 //   (r) path (c) with the sidecar over 3 redis-server nodes (`--redis`) instead of memcached; after
