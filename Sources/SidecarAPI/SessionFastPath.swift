@@ -70,6 +70,9 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// The client half-closed while a call of ours was out: told to the router after it, or the
     /// router, seeing no request of its own, would close the connection before our answer.
     private var inputClosedDeferred = false
+    /// A parse error after a call of ours (garbage pipelined behind it): told to the router after
+    /// our answer, so its 400 comes second, as the request order says.
+    private var errorDeferred: (any Error)?
     private var date = HTTPDate()
 
     init(path: SessionFastPath, inbox: LoopInbox) {
@@ -188,7 +191,14 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Our call's body broke off (truncated, or a bad chunk): answered as the router answers it,
     /// 400 with `Connection: close` (the guards then close the connection), and not passed on.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard receiving != nil else { return context.fireErrorCaught(error) }
+        guard receiving != nil else {
+            if answering || !parked.isEmpty {
+                if errorDeferred == nil { errorDeferred = error }
+            } else {
+                context.fireErrorCaught(error)
+            }
+            return
+        }
         let started = path.metrics.begin()
         receiving = nil
         parked.removeAll()
@@ -223,7 +233,8 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     /// Handles what was parked while the call was out, until it is all handled or another call of
-    /// ours is out; then passes on a half-close held back, and asks for more input if a read was.
+    /// ours is out; then passes on a parse error and a half-close held back, and asks for more
+    /// input if a read was.
     private func resume(context: ChannelHandlerContext) {
         var replayed = false
         while let part = parked.first, !answering || receiving != nil {
@@ -234,6 +245,10 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
         // The router's channel hands parts on at the end of a read.
         if replayed { context.fireChannelReadComplete() }
         guard !answering, parked.isEmpty else { return }
+        if let error = errorDeferred {
+            errorDeferred = nil
+            context.fireErrorCaught(error)
+        }
         if inputClosedDeferred {
             inputClosedDeferred = false
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)

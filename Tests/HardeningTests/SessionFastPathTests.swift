@@ -141,6 +141,18 @@ extension Hardening {
             #expect(rig.serves)
         }
 
+        /// Garbage pipelined behind a call of ours: our answer first, then the router's 400, then close.
+        @Test func garbageBehindACallIsAnsweredAfterIt() throws {
+            let rig = try Rig()
+            let id = try #require(Self.create(rig))
+            for tail in ["NOT HTTP AT ALL\r\n\r\n", "GET /v1/sessions/\(id) HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"] {
+                let r = RawPeer.unix(rig.socket, Self.get(id) + Self.patch(id, #"{"n":1}"#) + tail, timeout: 5)
+                #expect(r.statuses == [200, 200, 400], "\(r.text)")
+                #expect(r.closed)
+            }
+            #expect(rig.storesSessions)
+        }
+
         @Test func loopReadsAreCountedLikeTheRouters() throws {
             let rig = try Rig()
             let id = try #require(Self.create(rig))
