@@ -118,7 +118,12 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
         if let call = receiving {
             switch part {
-            case .head: preconditionFailure("a request head inside a request")
+            case .head:
+                // NIO's decoder ends a request before the next head; should that ever break, the
+                // stream cannot be trusted, so the connection goes (never a crash).
+                path.logger.error("HTTP request head before the previous request ended; closing the connection")
+                receiving = nil
+                context.close(promise: nil)
             case .body(let buffer):
                 if case .patch(_, _, let length) = call, body.count + buffer.readableBytes <= length {
                     buffer.withUnsafeReadableBytes { body.append(contentsOf: $0) }
