@@ -1,6 +1,8 @@
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOLoopExecutor
 
 /// Runs each connection's handler task on the event loop that owns the connection.
@@ -21,7 +23,10 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
     var guards: HTTPGuardSettings? = nil
     /// Handlers of HTTP request and response parts (`HTTPRequestPart`, `HTTPResponsePart`) that
     /// go in front of the router, after Hummingbird's connection state handler (idle timeout,
-    /// graceful shutdown), made on the connection's event loop.
+    /// graceful shutdown), made on the connection's event loop. They may answer a request
+    /// themselves, so with them requests are handed on one at a time (NIO's
+    /// `HTTPServerPipelineHandler`: the next request, further socket reads and parse errors wait
+    /// until the answer before has ended), and no answer can overtake another.
     var connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -30,6 +35,7 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
             try guards?.install(on: channel)
             if let connectionHandlers {
                 let sync = channel.pipeline.syncOperations
+                try sync.addHandler(HTTPServerPipelineHandler(), position: .before(try sync.handler(type: HTTP1ToHTTPServerCodec.self)))
                 let state = try sync.handler(type: HTTPConnectionStateHandler.self)
                 try sync.addHandlers(connectionHandlers(channel.eventLoop), position: .after(state))
             }

@@ -38,9 +38,9 @@ public struct SessionFastPath: Sendable {
 ///
 /// Anything else, and a call that is not plainly one of these (chunked, `Connection: close`, an
 /// ill-formed id or `If-Match`, another media type), goes on to the router unchanged, which gives
-/// the precise error. HTTP/1.1 answers in request order: a call is answered here only when no
-/// request passed on to the router is unanswered, and what arrives while a call of ours is out
-/// waits (parked, with no more socket reads asked for) until its answer is written.
+/// the precise error. Requests reach this handler one at a time (the server puts NIO's
+/// `HTTPServerPipelineHandler` in front of it), so HTTP/1.1's answer order holds without any
+/// queue here; only a half-close is held back while our answer is out.
 final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -57,22 +57,14 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     private let inbox: LoopInbox
     private let executor: EventLoopTaskExecutor
     private var context: ChannelHandlerContext?
-    /// Requests passed on to the router whose answer has not ended yet.
-    private var passedOn = 0
     /// A call of ours is out (from its head until its answer is written).
     private var answering = false
     /// Our call's request is still arriving (its body and end are ours).
     private var receiving: Call?
     private var body: [UInt8] = []
-    /// Parts that arrived while a call of ours was out, handled in order after it.
-    private var parked = CircularBuffer<HTTPRequestPart>()
-    private var readDeferred = false
-    /// The client half-closed while a call of ours was out: told to the router after it, or the
-    /// router, seeing no request of its own, would close the connection before our answer.
+    /// The client half-closed while a call of ours was out: told to the router after our answer,
+    /// or the router, seeing no request of its own, would close the connection before it.
     private var inputClosedDeferred = false
-    /// A parse error after a call of ours (garbage pipelined behind it): told to the router after
-    /// our answer, so its 400 comes second, as the request order says.
-    private var errorDeferred: (any Error)?
     private var date = HTTPDate()
 
     init(path: SessionFastPath, inbox: LoopInbox) {
@@ -85,34 +77,15 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if !parked.isEmpty || (answering && receiving == nil) {
-            parked.append(part)
-        } else {
-            handle(part, context: context)
-        }
+        handle(unwrapInboundIn(data), context: context)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .some(.inputClosed) = event as? ChannelEvent, answering || !parked.isEmpty {
+        if case .some(.inputClosed) = event as? ChannelEvent, answering {
             inputClosedDeferred = true
         } else {
             context.fireUserInboundEventTriggered(event)
         }
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if (answering && receiving == nil) || !parked.isEmpty {
-            readDeferred = true
-        } else {
-            context.read()
-        }
-    }
-
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        // The router's answer ends (never below zero: on a parse error it answers a request it never got).
-        if case .end = unwrapOutboundIn(data) { passedOn = max(0, passedOn - 1) }
-        context.write(data, promise: promise)
     }
 
     private func handle(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
@@ -134,14 +107,13 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
             }
             return
         }
-        if case .head(let request) = part, passedOn == 0, let call = Self.call(request, maxBodyBytes: path.maxBodyBytes) {
+        if case .head(let request) = part, let call = Self.call(request, maxBodyBytes: path.maxBodyBytes) {
             answering = true
             receiving = call
             body = []
             if case .patch(_, _, let length) = call { body.reserveCapacity(length) }
             return
         }
-        if case .head = part { passedOn += 1 }
         context.fireChannelRead(wrapInboundOut(part))
     }
 
@@ -196,17 +168,9 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     /// Our call's body broke off (truncated, or a bad chunk): answered as the router answers it,
     /// 400 with `Connection: close` (the guards then close the connection), and not passed on.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard receiving != nil else {
-            if answering || !parked.isEmpty {
-                if errorDeferred == nil { errorDeferred = error }
-            } else {
-                context.fireErrorCaught(error)
-            }
-            return
-        }
+        guard receiving != nil else { return context.fireErrorCaught(error) }
         let started = path.metrics.begin()
         receiving = nil
-        parked.removeAll()
         let apiError = APIError.malformedBody(error)
         send(status: apiError.status, headers: apiError.responseHeaders, body: apiError.body, method: "PATCH", started: started)
     }
@@ -234,33 +198,9 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        resume(context: context)
-    }
-
-    /// Handles what was parked while the call was out, until it is all handled or another call of
-    /// ours is out; then passes on a parse error and a half-close held back, and asks for more
-    /// input if a read was.
-    private func resume(context: ChannelHandlerContext) {
-        var replayed = false
-        while let part = parked.first, !answering || receiving != nil {
-            parked.removeFirst()
-            handle(part, context: context)
-            replayed = true
-        }
-        // The router's channel hands parts on at the end of a read.
-        if replayed { context.fireChannelReadComplete() }
-        guard !answering, parked.isEmpty else { return }
-        if let error = errorDeferred {
-            errorDeferred = nil
-            context.fireErrorCaught(error)
-        }
-        if inputClosedDeferred {
+        if inputClosedDeferred, !answering {
             inputClosedDeferred = false
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
-        }
-        if readDeferred {
-            readDeferred = false
-            context.read()
         }
     }
 }

@@ -49,7 +49,9 @@ final class EventRecorder: ChannelInboundHandler {
 }
 
 /// `SessionFastPathHandler` on an embedded channel: which calls it answers, that it answers them
-/// without passing them to the router, and that answers keep request order around the router's.
+/// without passing them to the router, and that a half-close waits for its answer. (Answer order
+/// around the router's comes from NIO's `HTTPServerPipelineHandler` in front of it; the live
+/// `SessionFastPathTests` check it on a real sidecar.)
 @Suite struct SessionFastPathHandlerTests {
     let storage = HeldReadStorage()
     let now: Int64 = 1_764_000_000_000
@@ -120,39 +122,6 @@ final class EventRecorder: ChannelInboundHandler {
         let written = try answers()
         #expect(written.count == 1 && written.first?.status == 200 && written.first?.etag == "\"1\"")
         #expect(written.first?.body.contains(#""data":{"cart":["sku-1"]}"#) == true)
-        #expect(try passedOn().isEmpty)
-    }
-
-    @Test func partsArrivingWhileAReadIsOutWaitAndKeepTheirOrder() throws {
-        try channel.writeInbound(request(.get, "/v1/sessions/\(id.rawValue)"))
-        try channel.writeInbound(HTTPRequestPart.end(nil))
-        // The next request, for the router, arrives while the read is out: it must not overtake it.
-        try channel.writeInbound(request(.put, "/v1/sessions/\(id.rawValue)", [.contentType: "application/json", .contentLength: "2"]))
-        try channel.writeInbound(HTTPRequestPart.body(ByteBuffer(string: "{}")))
-        try channel.writeInbound(HTTPRequestPart.end(nil))
-        // And a read after it waits for the router's answer to the PUT.
-        try channel.writeInbound(request(.get, "/v1/sessions/\(id.rawValue)"))
-        try channel.writeInbound(HTTPRequestPart.end(nil))
-        #expect(try passedOn().isEmpty)
-        storage.releaseReads()
-        channel.embeddedEventLoop.run()
-        #expect(try answers().map(\.status) == [200])
-        #expect(try passedOn() == ["PUT /v1/sessions/\(id.rawValue)", "body", "end", "GET /v1/sessions/\(id.rawValue)", "end"])
-        #expect(storage.heldReads == 0)
-        // Until the router has answered both, a read goes to it too; after that it is the handler's again.
-        try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .preconditionRequired)))
-        try channel.writeOutbound(HTTPResponsePart.end(nil))
-        try channel.writeInbound(request(.get, "/v1/sessions/\(id.rawValue)"))
-        try channel.writeInbound(HTTPRequestPart.end(nil))
-        #expect(try passedOn() == ["GET /v1/sessions/\(id.rawValue)", "end"])
-        for _ in 0..<2 {
-            try channel.writeOutbound(HTTPResponsePart.head(HTTPResponse(status: .ok)))
-            try channel.writeOutbound(HTTPResponsePart.end(nil))
-        }
-        #expect(try answers().map(\.status) == [428, 200, 200])
-        try channel.writeInbound(request(.get, "/v1/sessions/\(id.rawValue)"))
-        try channel.writeInbound(HTTPRequestPart.end(nil))
-        #expect(storage.heldReads == 1)
         #expect(try passedOn().isEmpty)
     }
 
