@@ -10,13 +10,14 @@ enum MemcachedCommands {
         for (i, handle) in handles.enumerated() {
             // The keys of this handle, NUL-terminated, back to back in one buffer.
             let lengths = keys[i].map { $0.utf8.count }
-            var buffer = [CChar]()
+            var buffer = [UInt8]()
             buffer.reserveCapacity(lengths.reduce(keys[i].count, +))
             for key in keys[i] {
-                buffer.append(contentsOf: key.utf8.map { CChar(bitPattern: $0) })
+                buffer.append(contentsOf: key.utf8)
                 buffer.append(0)
             }
-            sent[i] = buffer.withUnsafeBufferPointer { base in
+            sent[i] = buffer.withUnsafeBytes { raw in
+                let base = raw.bindMemory(to: CChar.self)
                 var pointers = [UnsafePointer<CChar>?]()
                 pointers.reserveCapacity(lengths.count)
                 var offset = 0

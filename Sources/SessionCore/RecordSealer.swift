@@ -39,15 +39,16 @@ public struct RecordSealer: RecordSealing {
         guard let entry = keyring.entry(id: keyID) else { throw .unknownKey(keyID) }
         let plaintext: Data
         do {
-            let box = try AES.GCM.SealedBox(
-                nonce: AES.GCM.Nonce(data: sealed[7..<19]),
-                ciphertext: sealed[19..<(sealed.count - 16)],
-                tag: sealed[(sealed.count - 16)...]
-            )
-            plaintext = try AES.GCM.open(box, using: entry.key, authenticating: Array(sealed[0..<7]) + Array(storageKey.utf8))
+            // nonce | ciphertext | tag is the sealed box's combined form, as it is stored.
+            let box = try AES.GCM.SealedBox(combined: sealed[Self.headerSize...])
+            var associated = [UInt8]()
+            associated.reserveCapacity(Self.headerSize + storageKey.utf8.count)
+            associated.append(contentsOf: sealed[0..<Self.headerSize])
+            associated.append(contentsOf: storageKey.utf8)
+            plaintext = try AES.GCM.open(box, using: entry.key, authenticating: associated)
         } catch {
             throw .authenticationFailed
         }
-        return try RecordCodec.decode(Array(plaintext))
+        return try RecordCodec.decode([UInt8](plaintext))
     }
 }
