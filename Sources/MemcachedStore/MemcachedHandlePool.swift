@@ -27,24 +27,29 @@ extension MemcachedOutcome {
 
 /// A pool of libmemcached handles for ONE memcached node. libmemcached handles are not
 /// thread-safe; the pool (libmemcachedutil, mutex-protected) hands each thread its own.
-/// It is sized to the store's thread count, so a fetch never waits (the reference shows
-/// libmemcachedutil's sub-second fetch timeouts are broken).
+/// It is sized to the threads that may call at once, so a fetch never waits (the reference shows
+/// libmemcachedutil's sub-second fetch timeouts are broken). Should more callers than that meet
+/// (a caller the sizing forgot), the extra one gets a handle of its own for that call: an empty
+/// pool is this process's shortage, never the node's failure, so it must not mark the node down.
 ///
 /// Every method blocks: call only from the store's thread pool, never from an event loop.
 final class MemcachedHandlePool: @unchecked Sendable {
     let address: String
     private let pool: OpaquePointer
+    /// A pooled handle's configuration, for a one-off handle when every pooled one is out.
+    private let options: String
 
     init(address: MemcachedAddress, size: Int, connectTimeoutMs: Int, pollTimeoutMs: Int) throws(MemcachedSetupError) {
         self.address = "\(address.host):\(address.port)"
         // ASCII protocol (binary is deprecated since memcached 1.6), CAS ids on, explicit timeouts.
-        let options = "--SERVER=\(address.host):\(address.port) --SUPPORT-CAS --TCP-NODELAY --TCP-KEEPALIVE "
-            + "--CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs) --RETRY-TIMEOUT=0 "
-            + "--POOL-MIN=1 --POOL-MAX=\(size)"
+        let handleOptions = "--SERVER=\(address.host):\(address.port) --SUPPORT-CAS --TCP-NODELAY --TCP-KEEPALIVE "
+            + "--CONNECT-TIMEOUT=\(connectTimeoutMs) --POLL-TIMEOUT=\(pollTimeoutMs) --RETRY-TIMEOUT=0"
+        let options = handleOptions + " --POOL-MIN=1 --POOL-MAX=\(size)"
         guard let pool = options.withCString({ memcached_pool($0, options.utf8.count) }) else {
             throw .badOptions(options)
         }
         self.pool = pool
+        self.options = handleOptions
     }
 
     deinit { _ = memcached_pool_destroy(pool) }
@@ -59,8 +64,13 @@ final class MemcachedHandlePool: @unchecked Sendable {
     /// Runs `body` with a handle of this pool checked out.
     func withHandle<T>(_ body: (UnsafeMutablePointer<memcached_st>) -> T) -> T? {
         var rc = MEMCACHED_SUCCESS
-        guard let handle = memcached_pool_fetch(pool, nil, &rc) else { return nil }
-        defer { _ = memcached_pool_release(pool, handle) }
+        if let handle = memcached_pool_fetch(pool, nil, &rc) {
+            defer { _ = memcached_pool_release(pool, handle) }
+            return body(handle)
+        }
+        // Every pooled handle is out: a handle for this call alone (one more connection, closed after).
+        guard let handle = options.withCString({ memcached($0, options.utf8.count) }) else { return nil }
+        defer { memcached_free(handle) }
         return body(handle)
     }
 }

@@ -18,9 +18,11 @@ public struct MemcachedStoreConfig: Sendable, Equatable {
     public var operationBudgetMs: Int
     /// Threads that run the blocking libmemcached calls of writes and repairs.
     public var threads: Int
-    /// Threads that serve coalesced reads (`ReadCoalescer`). Each node's handle pool has
-    /// `threads + readThreads` handles.
+    /// Threads that serve coalesced reads (`ReadCoalescer`).
     public var readThreads: Int
+    /// Handles in each node's pool: one per thread that may call at once, the writes' `threads`,
+    /// the `readThreads` and the store probe's own thread (`StoreProbe`).
+    public var handlesPerNode: Int { threads + readThreads + 1 }
     /// Recently used records whose highest seen version is remembered, to refuse rolled-back copies
     /// (`SeenVersions`; about 40 bytes each).
     public var rememberedVersions: Int = 16_384
