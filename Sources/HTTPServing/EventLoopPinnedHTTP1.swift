@@ -28,10 +28,13 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
     /// `HTTPServerPipelineHandler`: the next request, further socket reads and parse errors wait
     /// until the answer before has ended), and no answer can overtake another.
     var connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil
+    /// Runs last, on the connection's event loop, with the pipeline otherwise complete: for
+    /// handlers that must sit elsewhere than in front of the router (the session path on the bytes).
+    var connectionSetup: (@Sendable (any Channel) throws -> Void)? = nil
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        guard guards != nil || connectionHandlers != nil else { return base.setup(channel: channel, logger: logger) }
-        return base.setup(channel: channel, logger: logger).flatMapThrowing { [guards, connectionHandlers] value in
+        guard guards != nil || connectionHandlers != nil || connectionSetup != nil else { return base.setup(channel: channel, logger: logger) }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { [guards, connectionHandlers, connectionSetup] value in
             try guards?.install(on: channel)
             if let connectionHandlers {
                 let sync = channel.pipeline.syncOperations
@@ -39,6 +42,7 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
                 let state = try sync.handler(type: HTTPConnectionStateHandler.self)
                 try sync.addHandlers(connectionHandlers(channel.eventLoop), position: .after(state))
             }
+            try connectionSetup?(channel)
             return value
         }
     }
@@ -52,12 +56,14 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
 
 extension HTTPServerBuilder {
     /// HTTP/1.1 with each connection's requests handled on its own event loop.
-    /// `connectionHandlers` go in front of the router on every connection (see `EventLoopPinnedChildChannel`).
+    /// `connectionHandlers` go in front of the router on every connection, and `connectionSetup`
+    /// runs last on every connection (see `EventLoopPinnedChildChannel`).
     public static func eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration = .init(), guards: HTTPGuardSettings? = nil,
-                                            connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil) -> HTTPServerBuilder {
+                                            connectionHandlers: (@Sendable (any EventLoop) -> [any ChannelHandler])? = nil,
+                                            connectionSetup: (@Sendable (any Channel) throws -> Void)? = nil) -> HTTPServerBuilder {
         .init { responder in
             EventLoopPinnedChildChannel(base: HTTP1Channel(responder: responder, configuration: configuration), guards: guards,
-                                        connectionHandlers: connectionHandlers)
+                                        connectionHandlers: connectionHandlers, connectionSetup: connectionSetup)
         }
     }
 }

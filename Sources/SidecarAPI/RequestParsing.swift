@@ -57,7 +57,11 @@ enum RequestParsing {
     }
 
     static func ifMatch(_ headers: HTTPFields) throws(SessionError) -> UInt64?? {
-        guard let raw = headers[.ifMatch] else { return .none }
+        try ifMatch(headers[.ifMatch])
+    }
+
+    static func ifMatch(_ value: String?) throws(SessionError) -> UInt64?? {
+        guard let raw = value else { return .none }
         var text = raw.trimmingCharacters(in: .whitespaces)
         if text == "*" { return .some(nil) }
         if text.hasPrefix("W/") { text.removeFirst(2) }

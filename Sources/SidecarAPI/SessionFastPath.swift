@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTPTypes
@@ -21,10 +22,110 @@ public struct SessionFastPath: Sendable {
     /// The metrics label of the route, as the router names it.
     static let route = "/v1/sessions/{id}"
 
+    /// A call the fast path answers.
+    enum Call: Equatable {
+        case read(SessionID)
+        case patch(SessionID, ifMatch: UInt64?, length: Int)
+    }
+
+    /// An answer, before the connection's own headers (`Content-Length`, `Date`, `Server`).
+    struct Reply {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: [UInt8]
+    }
+
     /// A handler for one connection, made on its event loop. It goes after Hummingbird's
     /// `HTTPConnectionStateHandler`, so idle timeouts and graceful shutdown see its requests too.
     public func handler(on loop: any EventLoop) -> any ChannelHandler {
         SessionFastPathHandler(path: self, inbox: inboxes.inbox(for: loop))
+    }
+
+    /// Installs the fast path on the bytes (`SessionWireHandler`) on an API connection whose
+    /// pipeline is otherwise complete: it goes first, in front of the header timeout and NIO's
+    /// decoder, and its `ExchangeObserver` right before Hummingbird's connection handler. It keeps
+    /// the idle timeout of the connection itself: Hummingbird's must be off on this listener.
+    public func installWirePath(on channel: any Channel, idleTimeout: TimeAmount?) throws {
+        let sync = channel.pipeline.syncOperations
+        let ledger = ExchangeLedger()
+        let state = try sync.handler(type: HTTPConnectionStateHandler.self)
+        try sync.addHandler(ExchangeObserver(ledger: ledger), position: .before(state))
+        try sync.addHandler(SessionWireHandler(path: self, inbox: inboxes.inbox(for: channel.eventLoop), ledger: ledger,
+                                               idleTimeout: idleTimeout), position: .first)
+    }
+
+    /// The call a request asks for if the fast path answers it, else nil (the router does, and
+    /// gives the precise error). The caller has already refused `Transfer-Encoding`, `Connection`
+    /// and `Expect`. `target` is the request target; `contentLength` nil when absent.
+    static func call(isGet: Bool, target: some Collection<UInt8>, contentLength: Int?, contentType: () -> String?,
+                     ifMatch: () -> String?, maxBodyBytes: Int) -> Call? {
+        let prefix = "/v1/sessions/".utf8
+        guard target.starts(with: prefix) else { return nil }
+        var rest = target.dropFirst(prefix.count)
+        if let query = rest.firstIndex(of: UInt8(ascii: "?")) { rest = rest[..<query] }
+        guard let id = SessionID(String(decoding: rest, as: UTF8.self)) else { return nil }
+        let length = contentLength ?? 0
+        if isGet { return length == 0 ? .read(id) : nil }
+        guard length <= maxBodyBytes, RequestParsing.mediaType(of: contentType() ?? "", is: "application/merge-patch+json") else { return nil }
+        let version: UInt64?
+        do throws(SessionError) {
+            version = try RequestParsing.ifMatch(ifMatch()) ?? nil
+        } catch {
+            return nil
+        }
+        return .patch(id, ifMatch: version, length: length)
+    }
+
+    /// Runs a call and hands its reply to `deliver` on the inbox's loop (never inline). A read
+    /// takes no task; a merge patch runs in one task on the loop.
+    func run(_ call: Call, body: [UInt8], inbox: LoopInbox, executor: EventLoopTaskExecutor,
+             deliver: @escaping @Sendable (Reply) -> Void) {
+        let started = metrics.begin()
+        switch call {
+        case .read(let id):
+            manager.read(id) { result in
+                inbox.post { deliver(self.reply(result, method: "GET", started: started)) }
+            }
+        case .patch(let id, let ifMatch, _):
+            let manager = self.manager
+            Task(executorPreference: executor) {
+                let result: Result<SessionView, SessionError>
+                do throws(SessionError) {
+                    let members = try RequestParsing.jsonObject(body)
+                    result = .success(try await manager.patch(id, patch: .object(members), ifMatch: ifMatch))
+                } catch {
+                    result = .failure(error)
+                }
+                inbox.post { deliver(self.reply(result, method: "PATCH", started: started)) }
+            }
+        }
+    }
+
+    /// The reply to a call's outcome, counted in the request metrics.
+    func reply(_ result: Result<SessionView, SessionError>, method: String, started: ContinuousClock.Instant) -> Reply {
+        switch result {
+        case .success(let view):
+            activity.touch(view.id, now: view.record.lastAccessAt)
+            return reply(status: .ok, headers: view.responseHeaders(), body: view.json(), method: method, started: started)
+        case .failure(let failure):
+            misses.report(failure, logger: logger)
+            let error = APIError(failure)
+            return reply(status: error.status, headers: error.responseHeaders, body: error.body, method: method, started: started)
+        }
+    }
+
+    func reply(status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8], method: String, started: ContinuousClock.Instant) -> Reply {
+        metrics.end(started, route: Self.route, method: method, status: status.code)
+        return Reply(status: status, headers: headers, body: body)
+    }
+
+    /// A reply's headers as the router sends them: its own, then `Content-Length`, `Date` and `Server`.
+    func responseHeaders(_ reply: Reply, date: inout HTTPDate) -> HTTPFields {
+        var headers = reply.headers
+        headers[.contentLength] = String(reply.body.count)
+        headers[.date] = date.now()
+        if let serverName { headers[.server] = serverName }
+        return headers
     }
 }
 
@@ -47,11 +148,7 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    /// A call this handler answers.
-    enum Call: Equatable {
-        case read(SessionID)
-        case patch(SessionID, ifMatch: UInt64?, length: Int)
-    }
+    typealias Call = SessionFastPath.Call
 
     private let path: SessionFastPath
     private let inbox: LoopInbox
@@ -119,50 +216,23 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     /// The call in a request head if this handler answers it, else nil (the router does).
     static func call(_ request: HTTPRequest, maxBodyBytes: Int) -> Call? {
-        guard request.method == .get || request.method == .patch, var target = request.path?.utf8[...] else { return nil }
-        let prefix = "/v1/sessions/".utf8
-        guard target.starts(with: prefix) else { return nil }
-        target = target.dropFirst(prefix.count)
-        if let query = target.firstIndex(of: UInt8(ascii: "?")) { target = target[..<query] }
-        guard let id = SessionID(String(decoding: target, as: UTF8.self)) else { return nil }
+        guard request.method == .get || request.method == .patch, let target = request.path else { return nil }
         let fields = request.headerFields
         if fields[.transferEncoding] != nil || fields[.connection] != nil || fields[.expect] != nil { return nil }
-        let length = fields[.contentLength].map { Int($0) } ?? 0
-        if request.method == .get { return length == 0 ? .read(id) : nil }
-        guard let length, length <= maxBodyBytes else { return nil }
-        let ifMatch: UInt64?
-        do throws(SessionError) {
-            try RequestParsing.requireMediaType(fields, ["application/merge-patch+json"])
-            ifMatch = try RequestParsing.ifMatch(fields) ?? nil
-        } catch {
-            return nil
+        var length: Int?
+        if let text = fields[.contentLength] {
+            guard let value = Int(text) else { return nil }
+            length = value
         }
-        return .patch(id, ifMatch: ifMatch, length: length)
+        return SessionFastPath.call(isGet: request.method == .get, target: target.utf8, contentLength: length,
+                                    contentType: { fields[.contentType] }, ifMatch: { fields[.ifMatch] }, maxBodyBytes: maxBodyBytes)
     }
 
     private func start(_ call: Call) {
-        let started = path.metrics.begin()
-        let inbox = self.inbox
         let this = NIOLoopBound(self, eventLoop: inbox.loop)
-        switch call {
-        case .read(let id):
-            path.manager.read(id) { result in
-                inbox.post { this.value.answer(result, method: "GET", started: started) }
-            }
-        case .patch(let id, let ifMatch, _):
-            let manager = path.manager, bytes = body
-            body = []
-            Task(executorPreference: executor) {
-                let result: Result<SessionView, SessionError>
-                do throws(SessionError) {
-                    let members = try RequestParsing.jsonObject(bytes)
-                    result = .success(try await manager.patch(id, patch: .object(members), ifMatch: ifMatch))
-                } catch {
-                    result = .failure(error)
-                }
-                inbox.post { this.value.answer(result, method: "PATCH", started: started) }
-            }
-        }
+        let bytes = body
+        body = []
+        path.run(call, body: bytes, inbox: inbox, executor: executor) { reply in this.value.send(reply) }
     }
 
     /// Our call's body broke off (truncated, or a bad chunk): answered as the router answers it,
@@ -172,31 +242,15 @@ final class SessionFastPathHandler: ChannelDuplexHandler, RemovableChannelHandle
         let started = path.metrics.begin()
         receiving = nil
         let apiError = APIError.malformedBody(error)
-        send(status: apiError.status, headers: apiError.responseHeaders, body: apiError.body, method: "PATCH", started: started)
+        send(path.reply(status: apiError.status, headers: apiError.responseHeaders, body: apiError.body, method: "PATCH", started: started))
     }
 
-    private func answer(_ result: Result<SessionView, SessionError>, method: String, started: ContinuousClock.Instant) {
-        switch result {
-        case .success(let view):
-            path.activity.touch(view.id, now: view.record.lastAccessAt)
-            send(status: .ok, headers: view.responseHeaders(), body: view.json(), method: method, started: started)
-        case .failure(let failure):
-            path.misses.report(failure, logger: path.logger)
-            let error = APIError(failure)
-            send(status: error.status, headers: error.responseHeaders, body: error.body, method: method, started: started)
-        }
-    }
-
-    private func send(status: HTTPResponse.Status, headers: HTTPFields, body: [UInt8], method: String, started: ContinuousClock.Instant) {
-        path.metrics.end(started, route: SessionFastPath.route, method: method, status: status.code)
+    private func send(_ reply: SessionFastPath.Reply) {
         answering = false
         guard let context, context.channel.isActive else { return }
-        var headers = headers
-        headers[.contentLength] = String(body.count)
-        headers[.date] = date.now()
-        if let server = path.serverName { headers[.server] = server }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: body))), promise: nil)
+        let headers = path.responseHeaders(reply, date: &date)
+        context.write(wrapOutboundOut(.head(HTTPResponse(status: reply.status, headerFields: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(context.channel.allocator.buffer(bytes: reply.body))), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if inputClosedDeferred, !answering {
             inputClosedDeferred = false

@@ -116,11 +116,15 @@ public enum Sidecar {
         let responder = router.buildResponder()
         let http = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(config.httpIdleTimeoutMs)))
         let headerTimeout = TimeAmount.milliseconds(Int64(config.httpHeaderTimeoutMs))
+        // The API socket: session calls are answered from the bytes in front of NIO's decoder
+        // (`SessionWireHandler`), which keeps the idle timeout, so Hummingbird's is off there.
+        let idleTimeout = TimeAmount.milliseconds(Int64(config.httpIdleTimeoutMs))
         let app = Application(
             responder: responder,
-            server: .eventLoopPinnedHTTP1(configuration: http,
+            server: .eventLoopPinnedHTTP1(configuration: HTTP1Channel.Configuration(idleTimeout: nil),
                                           guards: HTTPGuardSettings(maxConnections: limits.api, headerTimeout: headerTimeout),
-                                          connectionHandlers: connectionHandlers),
+                                          connectionHandlers: connectionHandlers,
+                                          connectionSetup: { try fastPath.installWirePath(on: $0, idleTimeout: idleTimeout) }),
             configuration: .init(address: .unixDomainSocket(path: socketPath), serverName: Self.serverName,
                                  availableConnectionsDelegate: ConnectionCap(max: limits.api, listener: "api", logger: logger)),
             onServerRunning: { _ in

@@ -138,6 +138,24 @@ extension Hardening {
                 #expect(written == before + 1 && after == written, "round \(round): \(before) \(written) \(after)")
                 #expect(many[3 * round + 2].body.contains(#""n":\#(round)"#), "round \(round)")
             }
+
+            // Without chunked bodies the whole stream is framed on the bytes: the router's calls
+            // (health checks) are handed to it one at a time between the fast path's, in order.
+            var framed = ""
+            for i in 0..<100 {
+                framed += Self.get(a) + (i % 4 == 0 ? "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" : "")
+                    + Self.patch(a, #"{"m":\#(i)}"#) + Self.get(a)
+            }
+            let all = Self.answers(RawPeer.unix(rig.socket, framed, halfClose: true, timeout: 20).text)
+            #expect(all.count == 325 && all.allSatisfy { $0.status == 200 })
+            #expect(all.filter { $0.body.contains(#""status":"ok""#) }.count == 25)
+            let sessionAnswers = all.filter { $0.headers["etag"] != nil }
+            let etags = sessionAnswers.compactMap { $0.headers["etag"].flatMap { Int($0.dropFirst().dropLast()) } }
+            #expect(etags.count == 300)
+            for round in 0..<min(100, etags.count / 3) {
+                #expect(etags[3 * round + 1] == etags[3 * round] + 1 && etags[3 * round + 2] == etags[3 * round + 1], "round \(round)")
+                #expect(sessionAnswers[3 * round + 2].body.contains(#""m":\#(round)"#), "round \(round)")
+            }
             #expect(rig.serves)
         }
 
@@ -151,6 +169,30 @@ extension Hardening {
                 #expect(r.closed)
             }
             #expect(rig.storesSessions)
+        }
+
+        /// Calls answered on the bytes never reach Hummingbird's connection handler, so the session
+        /// path keeps the idle timeout itself: a connection busy with session reads for three
+        /// timeouts stays open, an idle one beside it is closed.
+        @Test func theIdleTimeoutSeesCallsAnsweredOnTheBytes() async throws {
+            let rig = try Rig(extra: ["--http-idle-timeout-ms", "1000"])
+            let id = try #require(Self.create(rig))
+            guard let busy = connectUnix(rig.socket), let idle = connectUnix(rig.socket) else { Issue.record("connect failed"); return }
+            defer { close(busy); close(idle) }
+            let request = Self.get(id)
+            var answers = 0
+            let start = Date()
+            while Date().timeIntervalSince(start) < 3 {
+                guard send(busy, request, request.utf8.count, Int32(MSG_NOSIGNAL)) == request.utf8.count else { break }
+                var buffer = [UInt8](repeating: 0, count: 8192)
+                let n = buffer.withUnsafeMutableBytes { recv(busy, $0.baseAddress, $0.count, 0) }
+                guard n > 0, String(decoding: buffer[0..<n], as: UTF8.self).hasPrefix("HTTP/1.1 200") else { break }
+                answers += 1
+                try await Task.sleep(for: .milliseconds(150))
+            }
+            #expect(answers >= 12, "the busy connection stopped after \(answers) answers")
+            #expect(!ConnectionLimitTests.closedByServer(busy))
+            #expect(ConnectionLimitTests.closedByServer(idle), "an idle connection outlived three idle timeouts")
         }
 
         @Test func loopReadsAreCountedLikeTheRouters() throws {
