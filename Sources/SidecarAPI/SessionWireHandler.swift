@@ -63,8 +63,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        let this = NIOLoopBound(self, eventLoop: context.eventLoop)
-        ledger.onAllAnswered = { this.value.resume() }
+        ledger.onAllAnswered = { [weak self] in self?.resume() }
         if context.channel.isActive { armIdleTimer(at: .now() + (idleTimeout ?? .zero)) }
     }
 
