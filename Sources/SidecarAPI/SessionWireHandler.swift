@@ -20,8 +20,9 @@ import NIOLoopExecutor
 /// handler kept for them: the idle timeout (close a connection with nothing to answer and nothing
 /// received for `idleTimeout`; Hummingbird's own is off on this listener) and graceful shutdown
 /// (the quiesce event waits for a call of ours to be answered). Reads from the socket are held
-/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, so one connection
-/// buffers at most that and one read.
+/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, and no request is taken
+/// while the socket is not writable, so one connection buffers at most that, one read, and NIO's
+/// write watermark of answers.
 final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -121,8 +122,10 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// a head's worth of input is already waiting. Below that the socket stays readable: holding
     /// every read made NIO drop and re-add the socket's epoll interest, two `epoll_ctl` calls per
     /// request (strace: 24,103 for 12,311 requests).
+    /// Also held while the socket is not writable (answers back up behind a client that does not
+    /// read them), so such a client costs at most NIO's write watermark of queued answers.
     func read(context: ChannelHandlerContext) {
-        if framing, isResponding, buffer.readableBytes >= RequestFraming.maxHeadBytes {
+        if framing, holdsReads(context) {
             readPending = true
         } else {
             context.read()
@@ -130,6 +133,15 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private var isResponding: Bool { answering || (ledger.unanswered > 0 && forwarding == 0) }
+
+    private func holdsReads(_ context: ChannelHandlerContext) -> Bool {
+        (isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes) || !context.channel.isWritable
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if framing, context.channel.isWritable { process(context, atReadEnd: false) }
+    }
 
     /// Takes the requests that can be taken now, in order, until one is out.
     private func process(_ context: ChannelHandlerContext, atReadEnd: Bool) {
@@ -141,7 +153,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 forwarding -= n
                 continue
             }
-            if answering || ledger.unanswered > 0 || quiescing || buffer.readableBytes == 0 { break }
+            if answering || ledger.unanswered > 0 || quiescing || buffer.readableBytes == 0 || !context.channel.isWritable { break }
             let frame = buffer.withUnsafeReadableBytes { RequestFraming.frame($0, maxBodyBytes: path.maxBodyBytes) }
             switch frame {
             case .incomplete:
@@ -181,7 +193,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
-        if readPending, !(framing && isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes) {
+        if readPending, !(framing && holdsReads(context)) {
             readPending = false
             context.read()
         }

@@ -195,6 +195,65 @@ extension Hardening {
             #expect(ConnectionLimitTests.closedByServer(idle), "an idle connection outlived three idle timeouts")
         }
 
+        /// A client that pipelines reads and never reads the answers: the sidecar stops taking its
+        /// requests once the answers back up (the socket is not writable), instead of queueing
+        /// every answer in memory, and answers every request once the client reads.
+        @Test func aClientThatDoesNotReadItsAnswersIsNotServedAhead() async throws {
+            let rig = try Rig()
+            let id = try #require(Self.create(rig))
+            guard let fd = connectUnix(rig.socket) else { Issue.record("connect failed"); return }
+            defer { close(fd) }
+            let total = 10_000
+            let stream = Array(String(repeating: Self.get(id), count: total).utf8)
+            var sent = 0
+            func answered() -> Int {
+                let metrics = RawPeer.unix(rig.socket, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").text
+                return metrics.split(separator: "\n").first {
+                    $0.hasPrefix("sessionmesh_http_requests_total{") && $0.contains(#"route="/v1/sessions/{id}""#)
+                        && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
+                }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            // Send without reading, until the sidecar stops taking requests (or all are in).
+            var last = -1, still = 0
+            for _ in 0..<400 where still < 10 {
+                while sent < stream.count {
+                    let n = stream[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                    guard n > 0 else { break }
+                    sent += n
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                let now = answered()
+                still = now == last ? still + 1 : 0
+                last = now
+            }
+            #expect(last < total / 2, "\(last) of \(total) answered with none read: answers were queued in memory")
+            // Now read: every request is answered, in order.
+            var received = [UInt8]()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let deadline = Date().addingTimeInterval(60)
+            let needle = Array("HTTP/1.1 200 OK".utf8)
+            var answers = 0
+            var scanned = 0
+            while answers < total, Date() < deadline {
+                while sent < stream.count {
+                    let n = stream[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                    guard n > 0 else { break }
+                    sent += n
+                }
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n > 0 {
+                    received += buffer[0..<n]
+                    while scanned + needle.count <= received.count {
+                        if received[scanned] == needle[0], Array(received[scanned..<scanned + needle.count]) == needle { answers += 1 }
+                        scanned += 1
+                    }
+                } else {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+            }
+            #expect(sent == stream.count && answers == total, "\(answers) answers of \(total)")
+        }
+
         @Test func loopReadsAreCountedLikeTheRouters() throws {
             let rig = try Rig()
             let id = try #require(Self.create(rig))
