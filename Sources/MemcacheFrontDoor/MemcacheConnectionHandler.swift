@@ -10,7 +10,9 @@ import Replication
 /// Gets, most of the traffic, take no task: the key goes to the store's coalesced reads and the
 /// answer comes back through the loop's `LoopInbox` (one loop wake-up per read batch, not per get).
 /// Every other request runs in a task that prefers the event loop. Only the store's blocking calls
-/// leave the loop. Reading stops while `maxQueued` decoded requests wait; half-closed input
+/// leave the loop. Reading stops while `maxQueued` decoded requests wait, and nothing is answered
+/// (nor read) while the socket is not writable: a client that does not read its answers costs at
+/// most NIO's write watermark of them, not every answer it asked for. Half-closed input
 /// (a client's EOF, or the front door's graceful shutdown) lets the queued requests be answered,
 /// then closes.
 final class MemcacheConnectionHandler: ChannelDuplexHandler {
@@ -76,8 +78,13 @@ final class MemcacheConnectionHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.fireChannelWritabilityChanged()
+        if context.channel.isWritable { drive() }
+    }
+
     func read(context: ChannelHandlerContext) {
-        if queue.count >= Self.maxQueued {
+        if queue.count >= Self.maxQueued || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()
@@ -88,7 +95,7 @@ final class MemcacheConnectionHandler: ChannelDuplexHandler {
     /// when the connection is done.
     private func drive() {
         guard let context else { return }
-        while !busy, !closing, let event = queue.popFirst() {
+        while !busy, !closing, context.channel.isWritable, let event = queue.popFirst() {
             switch event {
             case .request(let request):
                 start(request, on: context)
@@ -118,7 +125,7 @@ final class MemcacheConnectionHandler: ChannelDuplexHandler {
             context.close(promise: nil)
             return
         }
-        if readHeld, queue.count < Self.maxQueued {
+        if readHeld, queue.count < Self.maxQueued, context.channel.isWritable {
             readHeld = false
             context.read()
         }

@@ -128,6 +128,73 @@ let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import py
     }
 
     /// libmemcached's command-line tools, unchanged, in both protocols.
+    /// A client that pipelines gets of a 1 KiB item and never reads the answers: the front door
+    /// stops answering (and reading) once the answers back up, instead of queueing 10 MB of them
+    /// in memory, and answers every get once the client reads.
+    @Test func aClientThatDoesNotReadItsAnswersIsNotServedAhead() async throws {
+        let cluster = try FrontDoorCluster()
+        let socket = cluster.sockets[0]
+        func exchange(_ command: String) -> String {
+            guard let fd = connectUnix(socket) else { return "" }
+            defer { close(fd) }
+            let bytes = Array(command.utf8)
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            var reply = [UInt8](), buffer = [UInt8](repeating: 0, count: 65536)
+            let deadline = Date().addingTimeInterval(5)
+            while Date() < deadline, !(reply.count >= 5 && Array(reply.suffix(5)) == Array("END\r\n".utf8)),
+                  !(reply.count >= 8 && Array(reply.suffix(8)) == Array("STORED\r\n".utf8)) {
+                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                guard n > 0 else { break }
+                reply += buffer[0..<n]
+            }
+            return String(decoding: reply, as: UTF8.self)
+        }
+        func gets() -> Int {
+            exchange("stats\r\n").split(separator: "\r\n").first { $0.hasPrefix("STAT cmd_get ") }
+                .flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+        }
+        #expect(exchange("set cart 0 0 1024\r\n" + String(repeating: "x", count: 1024) + "\r\n").hasSuffix("STORED\r\n"))
+        let before = gets()
+        guard let fd = connectUnix(socket) else { Issue.record("connect failed"); return }
+        defer { close(fd) }
+        let total = 10_000
+        let stream = Array(String(repeating: "get cart\r\n", count: total).utf8)
+        var sent = 0
+        func sendSome() {
+            while sent < stream.count {
+                let n = stream[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+                guard n > 0 else { return }
+                sent += n
+            }
+        }
+        var last = -1, still = 0
+        for _ in 0..<400 where still < 10 {
+            sendSome()
+            try await Task.sleep(for: .milliseconds(50))
+            let now = gets() - before
+            still = now == last ? still + 1 : 0
+            last = now
+        }
+        #expect(last < total / 2, "\(last) of \(total) gets answered with none read: answers were queued in memory")
+        // Now read: every get is answered.
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let needle = Array("END\r\n".utf8)
+        var tail = [UInt8](), answers = 0
+        let deadline = Date().addingTimeInterval(60)
+        while answers < total, Date() < deadline {
+            sendSome()
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            guard n > 0 else { try await Task.sleep(for: .milliseconds(5)); continue }
+            tail += buffer[0..<n]
+            var i = 0
+            while i + needle.count <= tail.count {
+                if tail[i] == needle[0], Array(tail[i..<i + needle.count]) == needle { answers += 1; i += needle.count } else { i += 1 }
+            }
+            tail = Array(tail.suffix(needle.count - 1))
+        }
+        #expect(sent == stream.count && answers == total, "\(answers) answers of \(total)")
+    }
+
     @Test func libmemcachedToolsStoreReadAndRemove() throws {
         let cluster = try FrontDoorCluster()
         let file = cluster.dir.file("payment.txt")
