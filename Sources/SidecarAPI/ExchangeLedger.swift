@@ -7,7 +7,8 @@ import NIOHTTPTypes
 final class ExchangeLedger {
     /// Requests whose head went past `ExchangeObserver` and whose answer has not ended.
     var unanswered = 0
-    /// When a request head arrived or an answer ended, as `ExchangeObserver` saw it.
+    /// When bytes last came in, an answer of the wire path was written, or a request head or an
+    /// answer end went past `ExchangeObserver`: the idle timeout's one clock.
     var lastActivity = NIODeadline.now()
     /// Called (from a task of the loop, never inline) when the last unanswered request is answered.
     var onAllAnswered: (() -> Void)?

@@ -45,7 +45,7 @@ public struct SessionFastPath: Sendable {
     /// pipeline is otherwise complete: it goes first, in front of the header timeout and NIO's
     /// decoder, and its `ExchangeObserver` right before Hummingbird's connection handler. It keeps
     /// the idle timeout of the connection itself: Hummingbird's must be off on this listener.
-    public func installWirePath(on channel: any Channel, idleTimeout: TimeAmount?) throws {
+    public func installWirePath(on channel: any Channel, idleTimeout: TimeAmount) throws {
         let sync = channel.pipeline.syncOperations
         let ledger = ExchangeLedger()
         let state = try sync.handler(type: HTTPConnectionStateHandler.self)

@@ -20,9 +20,9 @@ import NIOLoopExecutor
 /// handler kept for them: the idle timeout (close a connection with nothing to answer and nothing
 /// received for `idleTimeout`; Hummingbird's own is off on this listener) and graceful shutdown
 /// (the quiesce event waits for a call of ours to be answered). Reads from the socket are held
-/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, and no request is taken
-/// while the socket is not writable, so one connection buffers at most that, one read, and NIO's
-/// write watermark of answers.
+/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, and, framing or not,
+/// while the socket is not writable (no request is taken then either): one connection holds at
+/// most that, one read, and NIO's write watermark of answers, also on the part-level path.
 final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -33,7 +33,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let inbox: LoopInbox
     private let executor: EventLoopTaskExecutor
     private let ledger: ExchangeLedger
-    private let idleTimeout: TimeAmount?
+    private let idleTimeout: TimeAmount
     private var context: ChannelHandlerContext?
 
     /// Framing requests here; false once the input goes to NIO's decoder for good.
@@ -50,11 +50,10 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var inputClosedHandedOn = false
     private var quiescing = false
     private var quiesceDeferred = false
-    private var lastActivity = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
     private var date = HTTPDate()
 
-    init(path: SessionFastPath, inbox: LoopInbox, ledger: ExchangeLedger, idleTimeout: TimeAmount?) {
+    init(path: SessionFastPath, inbox: LoopInbox, ledger: ExchangeLedger, idleTimeout: TimeAmount) {
         self.path = path
         self.inbox = inbox
         self.executor = EventLoopTaskExecutor(inbox.loop)
@@ -65,7 +64,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         ledger.onAllAnswered = { [weak self] in self?.resume() }
-        if context.channel.isActive { armIdleTimer(at: .now() + (idleTimeout ?? .zero)) }
+        if context.channel.isActive { armIdleTimer(at: .now() + idleTimeout) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -76,7 +75,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        armIdleTimer(at: .now() + (idleTimeout ?? .zero))
+        armIdleTimer(at: .now() + idleTimeout)
         context.fireChannelActive()
     }
 
@@ -87,7 +86,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        lastActivity = .now()
+        ledger.lastActivity = .now()
         guard framing else { return context.fireChannelRead(data) }
         var bytes = unwrapInboundIn(data)
         if buffer.readableBytes == 0 {
@@ -123,9 +122,10 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// every read made NIO drop and re-add the socket's epoll interest, two `epoll_ctl` calls per
     /// request (strace: 24,103 for 12,311 requests).
     /// Also held while the socket is not writable (answers back up behind a client that does not
-    /// read them), so such a client costs at most NIO's write watermark of queued answers.
+    /// read them), framing or not, so such a client costs at most NIO's write watermark of queued
+    /// answers and what one read decodes.
     func read(context: ChannelHandlerContext) {
-        if framing, holdsReads(context) {
+        if holdsReads(context) {
             readPending = true
         } else {
             context.read()
@@ -135,12 +135,23 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isResponding: Bool { answering || (ledger.unanswered > 0 && forwarding == 0) }
 
     private func holdsReads(_ context: ChannelHandlerContext) -> Bool {
-        (isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes) || !context.channel.isWritable
+        (framing && isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes) || !context.channel.isWritable
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         context.fireChannelWritabilityChanged()
-        if framing, context.channel.isWritable { process(context, atReadEnd: false) }
+        guard context.channel.isWritable else { return }
+        if framing {
+            process(context, atReadEnd: false)
+        } else {
+            releaseHeldRead(context)
+        }
+    }
+
+    private func releaseHeldRead(_ context: ChannelHandlerContext) {
+        guard readPending, !holdsReads(context) else { return }
+        readPending = false
+        context.read()
     }
 
     /// Takes the requests that can be taken now, in order, until one is out.
@@ -193,10 +204,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
             context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
-        if readPending, !(framing && holdsReads(context)) {
-            readPending = false
-            context.read()
-        }
+        releaseHeldRead(context)
     }
 
     private func handOn(_ bytes: ByteBuffer, _ context: ChannelHandlerContext) {
@@ -226,7 +234,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func send(_ reply: SessionFastPath.Reply) {
         answering = false
-        lastActivity = .now()
+        ledger.lastActivity = .now()
         guard let context, context.channel.isActive else { return }
         let headers = path.responseHeaders(reply, date: &date)
         var out = context.channel.allocator.buffer(capacity: reply.body.count + 64 + headers.count * 40)
@@ -254,7 +262,7 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: Idle timeout
 
     private func armIdleTimer(at deadline: NIODeadline) {
-        guard idleTimeout != nil, idleTimer == nil, let context else { return }
+        guard idleTimer == nil, let context else { return }
         let this = NIOLoopBound(self, eventLoop: context.eventLoop)
         idleTimer = context.eventLoop.scheduleTask(deadline: deadline) { this.value.idleTimerFired() }
     }
@@ -263,13 +271,13 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// read is never idle; otherwise it is closed once nothing came in or went out for the timeout.
     private func idleTimerFired() {
         idleTimer = nil
-        guard let context, context.channel.isActive, let idleTimeout else { return }
+        guard let context, context.channel.isActive else { return }
         let now = NIODeadline.now()
         if isResponding {
             armIdleTimer(at: now + idleTimeout)
             return
         }
-        let deadline = max(lastActivity, ledger.lastActivity) + idleTimeout
+        let deadline = ledger.lastActivity + idleTimeout
         if now >= deadline {
             context.close(promise: nil)
         } else {

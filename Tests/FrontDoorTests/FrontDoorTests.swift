@@ -155,44 +155,12 @@ let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import py
         }
         #expect(exchange("set cart 0 0 1024\r\n" + String(repeating: "x", count: 1024) + "\r\n").hasSuffix("STORED\r\n"))
         let before = gets()
-        guard let fd = connectUnix(socket) else { Issue.record("connect failed"); return }
-        defer { close(fd) }
         let total = 10_000
-        let stream = Array(String(repeating: "get cart\r\n", count: total).utf8)
-        var sent = 0
-        func sendSome() {
-            while sent < stream.count {
-                let n = stream[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-                guard n > 0 else { return }
-                sent += n
-            }
-        }
-        var last = -1, still = 0
-        for _ in 0..<400 where still < 10 {
-            sendSome()
-            try await Task.sleep(for: .milliseconds(50))
-            let now = gets() - before
-            still = now == last ? still + 1 : 0
-            last = now
-        }
-        #expect(last < total / 2, "\(last) of \(total) gets answered with none read: answers were queued in memory")
-        // Now read: every get is answered.
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let needle = Array("END\r\n".utf8)
-        var tail = [UInt8](), answers = 0
-        let deadline = Date().addingTimeInterval(60)
-        while answers < total, Date() < deadline {
-            sendSome()
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            guard n > 0 else { try await Task.sleep(for: .milliseconds(5)); continue }
-            tail += buffer[0..<n]
-            var i = 0
-            while i + needle.count <= tail.count {
-                if tail[i] == needle[0], Array(tail[i..<i + needle.count]) == needle { answers += 1; i += needle.count } else { i += 1 }
-            }
-            tail = Array(tail.suffix(needle.count - 1))
-        }
-        #expect(sent == stream.count && answers == total, "\(answers) answers of \(total)")
+        let pipeline = try #require(UnreadPipeline(socket: socket, stream: Array(String(repeating: "get cart\r\n", count: total).utf8)))
+        let served = try await pipeline.sendUntilServerStops { gets() - before }
+        #expect(served < total / 2, "\(served) of \(total) gets answered with none read: answers were queued in memory")
+        let answers = try await pipeline.readAnswers(counting: "END\r\n", upTo: total)
+        #expect(pipeline.allSent && answers == total, "\(answers) answers of \(total)")
     }
 
     @Test func libmemcachedToolsStoreReadAndRemove() throws {
