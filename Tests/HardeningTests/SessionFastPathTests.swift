@@ -220,6 +220,30 @@ extension Hardening {
             #expect(pipeline.allSent && answers == total + (decoded ? 1 : 0), "\(answers) answers of \(total)")
         }
 
+        /// The same on the admin port (loopback TCP), where requests pass NIO's decoder and the
+        /// part-level fast path: a client that never reads gets no more answers than the socket
+        /// buffers and NIO's write watermark hold. Answers of ~8 KiB, so that 5,000 of them (40 MB)
+        /// are far beyond what loopback TCP's buffers take.
+        @Test func theAdminPortStopsServingAClientThatDoesNotRead() async throws {
+            let port = freeLoopbackPort()
+            let rig = try Rig(extra: ["--admin-bind", "127.0.0.1:\(port)"])
+            let id = try #require(Self.create(rig, data: #"{"blob":"\#(String(repeating: "x", count: 8000))"}"#))
+            let total = 5_000
+            let get = "GET /v1/sessions/\(id) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            let pipeline = try #require(UnreadPipeline(port: port, stream: Array(String(repeating: get, count: total).utf8)))
+            func answered() -> Int {
+                let metrics = RawPeer.unix(rig.socket, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").text
+                return metrics.split(separator: "\n").first {
+                    $0.hasPrefix("sessionmesh_http_requests_total{") && $0.contains(#"route="/v1/sessions/{id}""#)
+                        && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
+                }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            let served = try await pipeline.sendUntilServerStops(answered: answered)
+            #expect(served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
+            let answers = try await pipeline.readAnswers(counting: "HTTP/1.1 200 OK", upTo: total)
+            #expect(pipeline.allSent && answers == total, "\(answers) answers of \(total)")
+        }
+
         @Test func loopReadsAreCountedLikeTheRouters() throws {
             let rig = try Rig()
             let id = try #require(Self.create(rig))

@@ -3,7 +3,7 @@ import Foundation
 import Glibc
 #endif
 
-/// A client that pipelines a stream of requests on a Unix socket without reading the answers,
+/// A client that pipelines a stream of requests on a Unix socket or a loopback TCP port without reading the answers,
 /// then reads them: the back-pressure tests of both doors (a server must stop taking requests
 /// whose answers back up, not queue them all in memory, and still answer every one).
 public final class UnreadPipeline {
@@ -14,6 +14,13 @@ public final class UnreadPipeline {
 
     public init?(socket: String, stream: [UInt8]) {
         guard let fd = connectUnix(socket) else { return nil }
+        self.fd = fd
+        self.stream = stream
+    }
+
+    /// On 127.0.0.1:`port`.
+    public init?(port: Int, stream: [UInt8]) {
+        guard let fd = connectLoopback(port) else { return nil }
         self.fd = fd
         self.stream = stream
     }
