@@ -8,7 +8,9 @@
 # 16 threads, 1 KiB values, 90% get / 10% set (HTTP: GET / PATCH), 10,000 keys. Prints udsbench's
 # RESULT lines and the CPU per operation of nutcracker and of the sidecar: utime+stime over the
 # whole round / operations (an upper bound: setup and warm-up included), and over the measured
-# window alone (sampled every 0.2 s).
+# window alone (sampled every 0.2 s). Every path also gets the window CPU per operation of the
+# three memcached nodes together and of the client: with the proxy's, that is where the machine's
+# two cores go, so what any proxy could reach at no cost of its own follows from them.
 #
 #   scripts/bench-frontdoor.sh SIDECAR_BINARY UDSBENCH_BINARY [rounds=3] [duration=8]
 #
@@ -24,13 +26,14 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 
 SERVERS=()
+MCPIDS=()
 for i in 1 2 3; do
   p=$(free_port)
   memcached -u root -l 127.0.0.1 -p "$p" -U 0 -m 256 -t 1 -c 4096 >"$DIR/mc$i.log" 2>&1 &
-  PIDS+=($!); SERVERS+=("127.0.0.1:$p")
+  PIDS+=($!); MCPIDS+=($!); SERVERS+=("127.0.0.1:$p")
 done
 sleep 0.5
 cat >"$DIR/nutcracker.yml" <<EOF
@@ -61,35 +64,43 @@ HZ=$(getconf CLK_TCK)
 
 run() { # label pid-to-measure udsbench-mode-and-target...
   local label=$1 pid=$2; shift 2
-  local before=0 after=0 sampler=
-  if [ "$pid" != - ]; then
-    before=$(cpu_ticks "$pid")
-    # The process's CPU ticks every 0.2 s, to take the measured window's share alone (setup's 10,000
-    # sets and the warm-up excluded): the window is the last DURATION seconds before udsbench ends.
-    ( while :; do echo "$(date +%s.%N) $(cpu_ticks "$pid")"; sleep 0.2; done ) >"$DIR/ticks" 2>/dev/null &
-    sampler=$!
-  fi
+  local before=0 after=0
+  [ "$pid" != - ] && before=$(cpu_ticks "$pid")
+  # Every 0.2 s: the measured process's CPU ticks and the memcached nodes' (together), to take
+  # the measured window's share alone (setup's 10,000 sets and the warm-up excluded): the window
+  # is the last DURATION seconds before udsbench ends.
+  ( while :; do echo "$(date +%s.%N) $( [ "$pid" != - ] && cpu_ticks "$pid" || echo 0) $(cpu_ticks "${MCPIDS[@]}")"; sleep 0.2; done ) \
+    >"$DIR/ticks" 2>/dev/null &
+  local sampler=$!
   local out; out=$("$UDS" "$@" --threads 16 --duration "$DURATION" --warmup 2 --keys 10000 \
     --read-pct 90 --value-bytes 1024 --quiet | grep '^RESULT')
   local end; end=$(date +%s.%N)
   [ "$pid" != - ] && after=$(cpu_ticks "$pid")
-  [ -n "$sampler" ] && { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; }
+  local stores_after; stores_after=$(cpu_ticks "${MCPIDS[@]}")
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   local ops; ops=$(sed -n 's/.* ok=\([0-9]*\).*/\1/p' <<<"$out")
-  local cpu="-" window="-"
-  if [ "$pid" != - ]; then
-    # Over setup, warm-up and window, divided by the window's operations: an upper bound.
-    cpu=$(python3 -c "print(f'{($after-$before)/$HZ/max(1,$ops)*1e6:.1f}')")
-    window=$(python3 - "$DIR/ticks" "$end" "$after" "$DURATION" "$HZ" "$ops" <<'PY'
-import sys
-rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 2]
-end, after, duration, hz, ops = map(float, sys.argv[2:7])
+  local cpu="-"
+  # Over setup, warm-up and window, divided by the window's operations: an upper bound.
+  [ "$pid" != - ] && cpu=$(python3 -c "print(f'{($after-$before)/$HZ/max(1,$ops)*1e6:.1f}')")
+  # Window CPU per operation: the measured process, the three memcached nodes together, and the
+  # client (udsbench's own figure: client_cpu is cores over the window).
+  local budget; budget=$(python3 - "$DIR/ticks" "$end" "$after" "$stores_after" "$DURATION" "$HZ" "$ops" "$pid" "$out" <<'PY'
+import re, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if len(l.split()) == 3]
+end, after, stores_after, duration, hz, ops = map(float, sys.argv[2:8])
+measured, out = sys.argv[8] != "-", sys.argv[9]
 start = end - duration
 earlier = [r for r in rows if r[0] <= start]
-print(f"{(after - earlier[-1][1]) / hz / max(1, ops) * 1e6 * duration / (end - earlier[-1][0]):.1f}" if earlier else "-")
+def per_op(ticks_after, ticks_before, t0):
+    return f"{(ticks_after - ticks_before) / hz / max(1, ops) * 1e6 * duration / (end - t0):.1f}"
+window = per_op(after, earlier[-1][1], earlier[-1][0]) if earlier and measured else "-"
+stores = per_op(stores_after, earlier[-1][2], earlier[-1][0]) if earlier else "-"
+m = re.search(r"client_cpu=([0-9.]+)", out)
+client = f"{float(m.group(1)) / max(1, ops / duration) * 1e6:.1f}" if m else "-"
+print(f"window_cpu_us_per_op={window} stores_cpu_us_per_op={stores} client_cpu_us_per_op={client}")
 PY
 )
-  fi
-  echo "round=$ROUND path=$label cpu_us_per_op=$cpu window_cpu_us_per_op=$window $out"
+  echo "round=$ROUND path=$label cpu_us_per_op=$cpu $budget $out"
 }
 # Each path writes its own keys (a build that ran second in a round would otherwise overwrite the
 # first one's records instead of creating its own), and the two builds swap places every round:

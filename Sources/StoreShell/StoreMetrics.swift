@@ -3,6 +3,8 @@ import Metrics
 /// The store's metric handles, created once (label lookups stay off the hot path).
 struct StoreMetrics: Sendable {
     let loads = Counter(label: "sessionmesh_store_operations_total", dimensions: [("op", "load")])
+    /// Coalesced read batches (one multi-key `gets` per node each): loads over batches is the batch size.
+    let readBatches = Counter(label: "sessionmesh_store_read_batches_total")
     let writes = Counter(label: "sessionmesh_store_operations_total", dimensions: [("op", "write")])
     let conflicts = Counter(label: "sessionmesh_store_cas_conflicts_total")
     let failovers = Counter(label: "sessionmesh_store_failovers_total")

@@ -101,7 +101,7 @@ func runChromium(_ arguments: [String], dir: TempDir) throws -> (status: Int32, 
         let families = [
             "sessionmesh_http_requests_total", "sessionmesh_http_request_duration_seconds", "sessionmesh_http_requests_in_flight",
             "sessionmesh_store_operations_total", "sessionmesh_store_operation_duration_seconds", "sessionmesh_store_failovers_total",
-            "sessionmesh_store_read_repairs_total", "sessionmesh_gossip_members", "sessionmesh_gossip_probes_total",
+            "sessionmesh_store_read_repairs_total", "sessionmesh_store_read_batches_total", "sessionmesh_gossip_members", "sessionmesh_gossip_probes_total",
             "sessionmesh_gossip_suspicions_total", "sessionmesh_gossip_bytes_sent_total", "sessionmesh_routing_picks_total",
         ]
         for family in families {
@@ -109,5 +109,12 @@ func runChromium(_ arguments: [String], dir: TempDir) throws -> (status: Int32, 
         }
         #expect(text.contains(#"sessionmesh_gossip_members{state="alive"} 3"#))
         #expect(text.contains(#"sessionmesh_routing_picks_total{policy="round-robin""#))
+        // The read made above went out in a batch of its own: at least one batch, never more than loads.
+        func value(_ prefix: String) -> Int? {
+            text.split(separator: "\n").first { $0.hasPrefix(prefix + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+        }
+        let batches = try #require(value("sessionmesh_store_read_batches_total"))
+        let loads = try #require(value(#"sessionmesh_store_operations_total{op="load"}"#))
+        #expect(batches >= 1 && batches <= loads, "\(batches) batches for \(loads) loads")
     }
 }
