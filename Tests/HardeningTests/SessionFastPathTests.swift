@@ -196,6 +196,22 @@ extension Hardening {
             #expect(ConnectionLimitTests.closedByServer(idle), "an idle connection outlived three idle timeouts")
         }
 
+        /// Sends `pipeline`'s `total` session reads reading nothing until the sidecar stops answering
+        /// them (its metrics' count of 200s for the route stops moving): it must stop short of half;
+        /// then reads, and every one of the `answers` expected must come.
+        static func expectAnsweredOnlyAsRead(_ rig: Rig, _ pipeline: UnreadPipeline, total: Int, answers expected: Int) async throws {
+            let served = try await pipeline.sendUntilServerStops {
+                let metrics = RawPeer.unix(rig.socket, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").text
+                return metrics.split(separator: "\n").first {
+                    $0.hasPrefix("sessionmesh_http_requests_total{") && $0.contains(#"route="/v1/sessions/{id}""#)
+                        && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
+                }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            }
+            #expect(served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
+            let answers = try await pipeline.readAnswers(counting: "HTTP/1.1 200 OK", upTo: expected)
+            #expect(pipeline.allSent && answers == expected, "\(answers) answers of \(expected)")
+        }
+
         /// A client that pipelines reads and never reads the answers: the sidecar stops taking its
         /// requests once the answers back up (the socket is not writable), instead of queueing
         /// every answer in memory, and answers every request once the client reads. Both on the
@@ -207,17 +223,7 @@ extension Hardening {
             let first = decoded ? Self.chunkedPatch(id, #"{"step":"flood"}"#) : ""
             let stream = Array((first + String(repeating: Self.get(id), count: total)).utf8)
             let pipeline = try #require(UnreadPipeline(socket: rig.socket, stream: stream))
-            func answered() -> Int {
-                let metrics = RawPeer.unix(rig.socket, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").text
-                return metrics.split(separator: "\n").first {
-                    $0.hasPrefix("sessionmesh_http_requests_total{") && $0.contains(#"route="/v1/sessions/{id}""#)
-                        && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
-                }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-            }
-            let served = try await pipeline.sendUntilServerStops(answered: answered)
-            #expect(served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
-            let answers = try await pipeline.readAnswers(counting: "HTTP/1.1 200 OK", upTo: total + (decoded ? 1 : 0))
-            #expect(pipeline.allSent && answers == total + (decoded ? 1 : 0), "\(answers) answers of \(total)")
+            try await Self.expectAnsweredOnlyAsRead(rig, pipeline, total: total, answers: total + (decoded ? 1 : 0))
         }
 
         /// The same on the admin port (loopback TCP), where requests pass NIO's decoder and the
@@ -231,17 +237,7 @@ extension Hardening {
             let total = 5_000
             let get = "GET /v1/sessions/\(id) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
             let pipeline = try #require(UnreadPipeline(port: port, stream: Array(String(repeating: get, count: total).utf8)))
-            func answered() -> Int {
-                let metrics = RawPeer.unix(rig.socket, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").text
-                return metrics.split(separator: "\n").first {
-                    $0.hasPrefix("sessionmesh_http_requests_total{") && $0.contains(#"route="/v1/sessions/{id}""#)
-                        && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
-                }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
-            }
-            let served = try await pipeline.sendUntilServerStops(answered: answered)
-            #expect(served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
-            let answers = try await pipeline.readAnswers(counting: "HTTP/1.1 200 OK", upTo: total)
-            #expect(pipeline.allSent && answers == total, "\(answers) answers of \(total)")
+            try await Self.expectAnsweredOnlyAsRead(rig, pipeline, total: total, answers: total)
         }
 
         @Test func loopReadsAreCountedLikeTheRouters() throws {
