@@ -236,20 +236,8 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
         answering = false
         ledger.lastActivity = .now()
         guard let context, context.channel.isActive else { return }
-        let headers = path.responseHeaders(reply, date: &date)
-        var out = context.channel.allocator.buffer(capacity: reply.body.count + 64 + headers.count * 40)
-        out.writeStaticString("HTTP/1.1 ")
-        out.writeString(String(reply.status.code))
-        out.writeStaticString(" ")
-        out.writeString(reply.status.reasonPhrase)
-        out.writeStaticString("\r\n")
-        for field in headers {
-            out.writeString(field.name.rawName)
-            out.writeStaticString(": ")
-            out.writeString(field.value)
-            out.writeStaticString("\r\n")
-        }
-        out.writeStaticString("\r\n")
+        var out = context.channel.allocator.buffer(capacity: reply.body.count + 160 + reply.headers.count * 40)
+        path.writeHead(reply, date: &date, into: &out)
         out.writeBytes(reply.body)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(out)), promise: nil)
         if quiesceDeferred {
