@@ -109,7 +109,7 @@ func runChromium(_ arguments: [String], dir: TempDir) throws -> (status: Int32, 
         }
         #expect(text.contains(#"sessionmesh_gossip_members{state="alive"} 3"#))
         #expect(text.contains(#"sessionmesh_routing_picks_total{policy="round-robin""#))
-        // The read made above went out in a batch of its own: at least one batch, never more than loads.
+        // The read made above went out in a coalesced batch: at least one batch, never more than loads.
         func value(_ prefix: String) -> Int? {
             text.split(separator: "\n").first { $0.hasPrefix(prefix + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
         }
