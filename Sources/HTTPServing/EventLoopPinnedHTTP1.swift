@@ -19,7 +19,8 @@ import NIOLoopExecutor
 struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value
     let base: Base
-    /// Header timeout, keep-alive and close rules, Host check (`HTTPConnectionGuards`); nil: none.
+    /// Header timeout, keep-alive and close rules, Host check (`HTTPConnectionGuards`), and no
+    /// socket reads while the socket is not writable (`WritabilityReadGate`); nil: none.
     var guards: HTTPGuardSettings? = nil
     /// Handlers of HTTP request and response parts (`HTTPRequestPart`, `HTTPResponsePart`) that
     /// go in front of the router, after Hummingbird's connection state handler (idle timeout,
@@ -43,6 +44,9 @@ struct EventLoopPinnedChildChannel<Base: ServerChildChannel>: ServerChildChannel
                 try sync.addHandlers(connectionHandlers(channel.eventLoop), position: .after(state))
             }
             try connectionSetup?(channel)
+            // Head-most, once every other handler is in place: every socket read passes it, those
+            // a handler in front of the decoder (the session path on the bytes) asks for too.
+            if guards != nil { try channel.pipeline.syncOperations.addHandler(WritabilityReadGate(), position: .first) }
             return value
         }
     }

@@ -221,7 +221,6 @@ extension HTTPGuardSettings {
         let clock = RequestHeadClock()
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(HeaderTimeoutHandler(clock: clock, timeout: headerTimeout), position: .first)
-        try sync.addHandler(WritabilityReadGate(), position: .first)
         let decoder = try sync.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
         try sync.addHandler(HTTPEdgeHandler(clock: clock, allowedHosts: allowedHosts), position: .after(decoder))
     }

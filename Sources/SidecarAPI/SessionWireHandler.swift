@@ -20,9 +20,10 @@ import NIOLoopExecutor
 /// handler kept for them: the idle timeout (close a connection with nothing to answer and nothing
 /// received for `idleTimeout`; Hummingbird's own is off on this listener) and graceful shutdown
 /// (the quiesce event waits for a call of ours to be answered). Reads from the socket are held
-/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, and, framing or not,
-/// while the socket is not writable (no request is taken then either): one connection holds at
-/// most that, one read, and NIO's write watermark of answers, also on the part-level path.
+/// while an answer is out and `RequestFraming.maxHeadBytes` are waiting, and no request is taken
+/// while the socket is not writable (the listener's `WritabilityReadGate`, in front of this
+/// handler, holds the socket's reads then): one connection holds at most that, one read, and NIO's
+/// write watermark of answers, also on the part-level path.
 final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -121,11 +122,8 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// a head's worth of input is already waiting. Below that the socket stays readable: holding
     /// every read made NIO drop and re-add the socket's epoll interest, two `epoll_ctl` calls per
     /// request (strace: 24,103 for 12,311 requests).
-    /// Also held while the socket is not writable (answers back up behind a client that does not
-    /// read them), framing or not, so such a client costs at most NIO's write watermark of queued
-    /// answers and what one read decodes.
     func read(context: ChannelHandlerContext) {
-        if holdsReads(context) {
+        if holdsReads {
             readPending = true
         } else {
             context.read()
@@ -134,22 +132,16 @@ final class SessionWireHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private var isResponding: Bool { answering || (ledger.unanswered > 0 && forwarding == 0) }
 
-    private func holdsReads(_ context: ChannelHandlerContext) -> Bool {
-        (framing && isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes) || !context.channel.isWritable
-    }
+    private var holdsReads: Bool { framing && isResponding && buffer.readableBytes >= RequestFraming.maxHeadBytes }
 
+    /// Requests that waited for the socket to drain are taken now.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         context.fireChannelWritabilityChanged()
-        guard context.channel.isWritable else { return }
-        if framing {
-            process(context, atReadEnd: false)
-        } else {
-            releaseHeldRead(context)
-        }
+        if framing, context.channel.isWritable { process(context, atReadEnd: false) }
     }
 
     private func releaseHeldRead(_ context: ChannelHandlerContext) {
-        guard readPending, !holdsReads(context) else { return }
+        guard readPending, !holdsReads else { return }
         readPending = false
         context.read()
     }

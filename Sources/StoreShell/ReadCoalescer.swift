@@ -30,7 +30,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
     private let stoppedReply: Reply
     /// Set once by `start`, before the threads exist.
     private var process: @Sendable ([String]) -> [Reply] = { _ in [] }
-    private var onBatch: @Sendable (Int) -> Void = { _ in }
+    private var onBatch: @Sendable () -> Void = {}
 
     init(maxBatch: Int, stoppedReply: Reply) {
         precondition(maxBatch >= 1)
@@ -40,9 +40,9 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
         pthread_cond_init(condition, nil)
     }
 
-    /// Starts `count` threads that serve batches with `process`. Call once. `onBatch` is told
-    /// each batch's size as it is taken (on the read thread).
-    func start(threads count: Int, onBatch: @escaping @Sendable (Int) -> Void = { _ in },
+    /// Starts `count` threads that serve batches with `process`. Call once. `onBatch` runs as each
+    /// batch is taken (on the read thread).
+    func start(threads count: Int, onBatch: @escaping @Sendable () -> Void = {},
                process: @escaping @Sendable ([String]) -> [Reply]) {
         precondition(count >= 1 && threads.isEmpty)
         self.process = process
@@ -108,7 +108,7 @@ final class ReadCoalescer<Reply: Sendable>: @unchecked Sendable {
             let batch = Array(queue.prefix(maxBatch))
             queue.removeFirst(batch.count)
             pthread_mutex_unlock(mutex)
-            onBatch(batch.count)
+            onBatch()
             let replies = process(batch.map(\.key))
             precondition(replies.count == batch.count, "one reply per queued read")
             for (waiter, reply) in zip(batch, replies) { waiter.deliver(reply) }

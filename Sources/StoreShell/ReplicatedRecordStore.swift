@@ -30,7 +30,7 @@ public final class ReplicatedRecordStore: RecordStorage {
                                     observer: StoreObserver(nodeNames: nodeNames, metrics: metrics, logger: logger),
                                     seen: SeenVersions(capacity: rememberedVersions))
         self.threadPool = threadPool
-        reads.start(threads: readThreads, onBatch: { [metrics] _ in metrics.readBatches.increment() }) { [driver] keys in
+        reads.start(threads: readThreads, onBatch: { [metrics] in metrics.readBatches.increment() }) { [driver] keys in
             driver.readBatch(keys)
         }
     }

@@ -127,42 +127,31 @@ let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import py
         }
     }
 
-    /// libmemcached's command-line tools, unchanged, in both protocols.
     /// A client that pipelines gets of a 1 KiB item and never reads the answers: the front door
     /// stops answering (and reading) once the answers back up, instead of queueing 10 MB of them
     /// in memory, and answers every get once the client reads.
     @Test func aClientThatDoesNotReadItsAnswersIsNotServedAhead() async throws {
         let cluster = try FrontDoorCluster()
         let socket = cluster.sockets[0]
-        func exchange(_ command: String) -> String {
-            guard let fd = connectUnix(socket) else { return "" }
-            defer { close(fd) }
-            let bytes = Array(command.utf8)
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            var reply = [UInt8](), buffer = [UInt8](repeating: 0, count: 65536)
-            let deadline = Date().addingTimeInterval(5)
-            while Date() < deadline, !(reply.count >= 5 && Array(reply.suffix(5)) == Array("END\r\n".utf8)),
-                  !(reply.count >= 8 && Array(reply.suffix(8)) == Array("STORED\r\n".utf8)) {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                guard n > 0 else { break }
-                reply += buffer[0..<n]
-            }
-            return String(decoding: reply, as: UTF8.self)
-        }
         func gets() -> Int {
-            exchange("stats\r\n").split(separator: "\r\n").first { $0.hasPrefix("STAT cmd_get ") }
+            let stats = unixExchange(socket, Array("stats\r\n".utf8), until: "END\r\n").map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return stats.split(separator: "\r\n").first { $0.hasPrefix("STAT cmd_get ") }
                 .flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
         }
-        #expect(exchange("set cart 0 0 1024\r\n" + String(repeating: "x", count: 1024) + "\r\n").hasSuffix("STORED\r\n"))
+        let set = Array(("set cart 0 0 1024\r\n" + String(repeating: "x", count: 1024) + "\r\n").utf8)
+        #expect(unixExchange(socket, set, until: "\r\n") == Array("STORED\r\n".utf8))
         let before = gets()
+        try #require(before >= 0, "no cmd_get in the door's stats")
         let total = 10_000
         let pipeline = try #require(UnreadPipeline(socket: socket, stream: Array(String(repeating: "get cart\r\n", count: total).utf8)))
         let served = try await pipeline.sendUntilServerStops { gets() - before }
-        #expect(served < total / 2, "\(served) of \(total) gets answered with none read: answers were queued in memory")
+        // Some are answered (the socket buffers take them), then it stops well short of all.
+        #expect(served > 0 && served < total / 2, "\(served) of \(total) gets answered with none read: answers were queued in memory")
         let answers = try await pipeline.readAnswers(counting: "END\r\n", upTo: total)
         #expect(pipeline.allSent && answers == total, "\(answers) answers of \(total)")
     }
 
+    /// libmemcached's command-line tools, unchanged, in both protocols.
     @Test func libmemcachedToolsStoreReadAndRemove() throws {
         let cluster = try FrontDoorCluster()
         let file = cluster.dir.file("payment.txt")

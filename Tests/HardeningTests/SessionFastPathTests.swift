@@ -207,7 +207,8 @@ extension Hardening {
                         && $0.contains(#"method="GET""#) && $0.contains(#"status="200""#)
                 }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
             }
-            #expect(served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
+            // Some are answered (the socket buffers take them), then it stops well short of all.
+            #expect(served > 0 && served < total / 2, "\(served) of \(total) answered with none read: answers were queued in memory")
             let answers = try await pipeline.readAnswers(counting: "HTTP/1.1 200 OK", upTo: expected)
             #expect(pipeline.allSent && answers == expected, "\(answers) answers of \(expected)")
         }

@@ -10,7 +10,8 @@ import Testing
         let batches = Mutex<[Int]>([])
         let started = StartedCount()
         let coalescer = ReadCoalescer<String>(maxBatch: 8, stoppedReply: "stopped")
-        coalescer.start(threads: 1) { keys in
+        let announced = Atomic<Int>(0)
+        coalescer.start(threads: 1, onBatch: { announced.add(1, ordering: .relaxed) }) { keys in
             let first = batches.withLock { b in b.append(keys.count); return b.count == 1 }
             if first {  // hold the first batch until every reader has started (bounded: 2 s)
                 for _ in 0..<200 where started.value.load(ordering: .relaxed) < 40 { usleep(10_000) }
@@ -36,6 +37,7 @@ import Testing
         #expect(sizes.reduce(0, +) == 40)
         #expect(sizes.allSatisfy { $0 <= 8 })
         #expect(sizes.count <= 6, "reads queued behind a slow batch go out 8 at a time: \(sizes)")
+        #expect(announced.load(ordering: .relaxed) == sizes.count, "onBatch runs once per batch (the metrics' batch count)")
     }
 
     @Test func readsAfterStopGetTheStoppedReply() async {
