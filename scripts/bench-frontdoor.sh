@@ -15,7 +15,8 @@
 #   scripts/bench-frontdoor.sh SIDECAR_BINARY UDSBENCH_BINARY [rounds=3] [duration=8]
 #
 # BASE=OTHER_SIDECAR_BINARY adds that build on the same cluster, in the same rounds (paths
-# base-text, base-binary, base-http), to compare two builds. BINARY=0 skips the binary protocol,
+# base-text, base-binary, base-http), to compare two builds; BASE_ARGS="..." adds run options to
+# that build alone (BASE=SAME_BINARY BASE_ARGS="--replicas 1" compares two configurations). BINARY=0 skips the binary protocol,
 # MEMCACHE=0 the memcache paths of the sidecar (with HTTP=1: direct, nutcracker and HTTP only).
 #
 # A benchmark, not a test. Loopback and Unix sockets only; every process it starts it stops by PID.
@@ -56,7 +57,7 @@ SIDE=$!; PIDS+=($SIDE)
 BASEPID=-
 if [ -n "${BASE:-}" ]; then
   "$BASE" run --socket "$DIR/api-base.sock" --memcache-socket "$DIR/mc-base.sock" --memcached "$(IFS=,; echo "${SERVERS[*]}")" \
-    --keyring "$DIR/keyring" --log-level warning >"$DIR/sidecar-base.log" 2>&1 &
+    --keyring "$DIR/keyring" --log-level warning ${BASE_ARGS:-} >"$DIR/sidecar-base.log" 2>&1 &
   BASEPID=$!; PIDS+=($BASEPID)
 fi
 for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && { [ "$BASEPID" = - ] || [ -S "$DIR/mc-base.sock" ]; } && break; sleep 0.1; done
