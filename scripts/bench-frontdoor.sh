@@ -18,6 +18,8 @@
 # base-text, base-binary, base-http), to compare two builds; BASE_ARGS="..." adds run options to
 # that build alone (BASE=SAME_BINARY BASE_ARGS="--replicas 1" compares two configurations). BINARY=0 skips the binary protocol,
 # MEMCACHE=0 the memcache paths of the sidecar (with HTTP=1: direct, nutcracker and HTTP only).
+# FLOOR=NIO_FLOOR_BINARY (scripts/nio-floor) adds floor-text and floor-http after nutcracker: NIO
+# doors that answer constants and touch no store, what any NIO door costs before its own work.
 #
 # A benchmark, not a test. Loopback and Unix sockets only; every process it starts it stops by PID.
 set -euo pipefail
@@ -60,7 +62,12 @@ if [ -n "${BASE:-}" ]; then
     --keyring "$DIR/keyring" --log-level warning ${BASE_ARGS:-} >"$DIR/sidecar-base.log" 2>&1 &
   BASEPID=$!; PIDS+=($BASEPID)
 fi
-for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && [ -S "$DIR/nutcracker.sock" ] && { [ "$BASEPID" = - ] || [ -S "$DIR/mc-base.sock" ]; } && break; sleep 0.1; done
+FLOORPID=-
+if [ -n "${FLOOR:-}" ]; then
+  "$FLOOR" "$DIR/floor-mc.sock" "$DIR/floor-api.sock" >"$DIR/floor.log" 2>&1 &
+  FLOORPID=$!; PIDS+=($FLOORPID)
+fi
+for _ in $(seq 100); do [ -S "$DIR/mc.sock" ] && { [ "$FLOORPID" = - ] || [ -S "$DIR/floor-api.sock" ]; } && [ -S "$DIR/nutcracker.sock" ] && { [ "$BASEPID" = - ] || [ -S "$DIR/mc-base.sock" ]; } && break; sleep 0.1; done
 HZ=$(getconf CLK_TCK)
 
 run() { # label pid-to-measure udsbench-mode-and-target...
@@ -118,6 +125,10 @@ sidecar_paths() { # label-prefix pid memcache-socket api-socket
 for ROUND in $(seq "$ROUNDS"); do
   run direct - $(mc "$(IFS=,; echo "${SERVERS[*]}")" direct)
   run nutcracker "$NUT" $(mc "$DIR/nutcracker.sock" nutcracker)
+  if [ "$FLOORPID" != - ]; then
+    run floor-text "$FLOORPID" $(mc "$DIR/floor-mc.sock" floor)
+    [ "${HTTP:-0}" = 0 ] || run floor-http "$FLOORPID" http-uds --socket "$DIR/floor-api.sock"
+  fi
   if [ "$BASEPID" != - ] && [ $((ROUND % 2)) = 0 ]; then
     sidecar_paths base "$BASEPID" "$DIR/mc-base.sock" "$DIR/api-base.sock"
     sidecar_paths sidecar "$SIDE" "$DIR/mc.sock" "$DIR/api.sock"

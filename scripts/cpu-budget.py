@@ -10,7 +10,9 @@ For every sidecar path it then prints what the issue's targets ask of the sideca
 operation, with the memcached and client costs as measured on that path in that round:
   - `zero-cost bound`: the ops/s the path would reach if the sidecar cost nothing;
   - `sidecar budget for T`: the most the sidecar may spend per operation to reach ops/s T, where
-    T is nutcracker's ops/s times the target ratio (or direct's, with `direct:`).
+    T is nutcracker's ops/s times the target ratio (or direct's, with `direct:`);
+  - with FLOOR= paths in the round: what the NIO floor door of the same protocol (answering
+    constants, no store) spent per operation, the least any NIO door spends before its own work.
 
     scripts/bench-frontdoor.sh ... | scripts/cpu-budget.py [TARGET ...]
     TARGET: RATIO (of nutcracker) or direct:RATIO; default 1.0 0.6 direct:0.6
@@ -52,7 +54,7 @@ def main():
             total = p["proxy"] + p["stores"] + p["client"]
             print(f"  {name:16}{p['ops']:9.0f}{p['proxy']:8.1f}{p['stores']:8.1f}{p['client']:8.1f}{total:8.1f}{p['ops'] * total / 1e6:7.2f}")
         for name, p in paths.items():
-            if "http" not in name and "text" not in name and "binary" not in name:
+            if ("http" not in name and "text" not in name and "binary" not in name) or name.startswith("floor"):
                 continue
             if p["stores"] is None or p["client"] is None:
                 continue
@@ -67,6 +69,9 @@ def main():
                 wanted = float(ratio) * reference["ops"]
                 budget = cores / wanted * 1e6 - others
                 line += f"; for {ratio}x {base or 'nutcracker'} ({wanted:,.0f} ops/s) at most {budget:.1f} µs/op"
+            floor = paths.get("floor-http" if "http" in name else "floor-text")
+            if floor is not None:
+                line += f"; the NIO floor door spent {floor['proxy']:.1f} µs/op"
             print(line)
 
 
