@@ -1,0 +1,127 @@
+import Foundation
+import SessionMeshClient
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Live, on loopback, with Debian's haproxy: the agent-check answers the asking balancer's zone.
+///
+/// Four sidecars in one mesh, host1 and host2 in zone `de`, host3 and host4 in `fr`. Each is told
+/// its app's load every 500 ms (`POST /v1/load`): the `de` apps serve 100 requests/s at
+/// utilization 0.5, the `fr` apps 50 at 0.5, so `de` holds 2/3 of the mesh's capacity and half of
+/// its members. haproxy has three backends over the same four servers, each server with an
+/// `agent-check` on its own sidecar:
+/// - `apps_de` sends `agent-send "zone=de\n"`: de has capacity to spare (2/3 ≥ 1/2), so Envoy's
+///   rule keeps all of de's traffic in de: host1 and host2 answer `up 200%` (1 × 1/2 × 4
+///   servers), host3 and host4 `up 0%`, and haproxy sets those two weights to 0;
+/// - `apps_fr` sends `zone=fr`: fr is short (1/3 < 1/2) and keeps (1/3)/(1/2) = 2/3 of its
+///   traffic: host3 and host4 `up 133%`, host1 and host2 get the spill, `up 67%`;
+/// - `apps_blind` sends nothing: after 50 ms every agent answers its zone-blind weight (de 133%,
+///   fr 67%), and no server is at 0.
+/// Weights are read after the 30 s slow start of the last sidecar (no flag shortens it).
+@Suite(.serialized) struct HAProxyZoneLiveTests {
+    @Test(.timeLimit(.minutes(3)))
+    func eachBalancerZoneGetsItsOwnEnvoySplitFromTheAgents() async throws {
+        let haproxy = try #require(LiveTools.executable("haproxy", in: ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]),
+                                   "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
+        let dir = TempDir("haproxy-zones")
+        let memcached = try MemcachedServer(dir: dir)
+        let keyring = try SidecarProcess.makeKeyring(in: dir)
+
+        let zones = ["de", "de", "fr", "fr"]
+        let requestRates = [100.0, 100.0, 50.0, 50.0]
+        let gossip = zones.map { _ in freeLoopbackPort() }
+        let agentPorts = zones.map { _ in freeLoopbackPort() }
+        let appPorts = zones.map { _ in freeLoopbackPort() }
+        var sidecars: [SidecarProcess] = []
+        defer {
+            for s in sidecars { kill(s.process.pid, SIGTERM) }
+            for s in sidecars { s.process.terminate(waitSeconds: 10) }
+            memcached.kill()
+        }
+        for i in zones.indices {
+            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--zone", zones[i],
+                         "--gossip-bind", "127.0.0.1:\(gossip[i])", "--gossip-keyring", keyring,
+                         "--app-address", "127.0.0.1:\(appPorts[i])", "--agent-check-bind", "127.0.0.1:\(agentPorts[i])"]
+            if i > 0 { extra += ["--join", "127.0.0.1:\(gossip[0])"] }
+            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address],
+                                               keyring: keyring, extra: extra))
+        }
+        let slowStartOver = Date().addingTimeInterval(31)
+        let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket) }
+        for (i, client) in clients.enumerated() {
+            let joined = await eventually(seconds: 30) {
+                await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 4
+            }
+            let members = await LiveTools.meshMembers(client)
+            try #require(joined, "host\(i + 1) does not see four alive members: \(members)")
+        }
+
+        // Each app's load, every 500 ms until the test ends (at most 150 s).
+        let reporting = Task {
+            for _ in 0..<300 where !Task.isCancelled {
+                for (i, client) in clients.enumerated() {
+                    let body = #"{"inFlight":2,"latencyMs":10,"requestRate":\#(requestRates[i]),"errorRate":0,"utilization":0.5}"#
+                    _ = try? await client.send(.POST, "/v1/load", headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+                }
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        defer { reporting.cancel() }
+
+        let statsSocket = dir.file("haproxy.sock")
+        func backend(_ name: String, send: String?) -> String {
+            let servers = zones.indices.map { i in
+                "    server s\(i + 1) 127.0.0.1:\(appPorts[i]) weight 100 agent-check agent-port \(agentPorts[i]) agent-inter 300ms"
+                    + (send.map { #" agent-send "zone=\#($0)\n""# } ?? "")
+            }
+            return "backend \(name)\n    balance roundrobin\n" + servers.joined(separator: "\n")
+        }
+        let config = """
+            global
+                stats socket \(statsSocket) level admin
+            defaults
+                mode http
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+            \(backend("apps_de", send: "de"))
+            \(backend("apps_fr", send: "fr"))
+            \(backend("apps_blind", send: nil))
+
+            """
+        try config.write(toFile: dir.file("haproxy.cfg"), atomically: true, encoding: .utf8)
+        let proxy = try ManagedProcess(haproxy, ["-f", dir.file("haproxy.cfg"), "-db"], logPath: dir.file("haproxy.log"))
+        defer { proxy.terminate(waitSeconds: 5) }
+        let stats = HAProxyStats(socket: statsSocket)
+        let proxyUp = waitUntil(seconds: 15) { stats.command("show info")?.contains("Version") == true || !proxy.process.isRunning }
+        try #require(proxyUp && proxy.process.isRunning, "haproxy did not start: \(proxy.log)")
+
+        func weights(_ backend: String) -> [Int] { (1...4).compactMap { stats.weight(backend: backend, server: "s\($0)") } }
+        var seen: [String: [Int]] = [:]
+        var streak = 0
+        let settled = await eventually(seconds: 90, every: .milliseconds(500)) {
+            seen = ["apps_de": weights("apps_de"), "apps_fr": weights("apps_fr"), "apps_blind": weights("apps_blind")]
+            guard Date() > slowStartOver, seen.values.allSatisfy({ $0.count == 4 }) else { return false }
+            let de = seen["apps_de"]!, fr = seen["apps_fr"]!, blind = seen["apps_blind"]!
+            let ok = de[2] == 0 && de[3] == 0 && de[0...1].allSatisfy { (180...220).contains($0) }
+                && fr[2...3].allSatisfy { (120...146).contains($0) } && fr[0...1].allSatisfy { (55...78).contains($0) }
+                && blind[0...1].allSatisfy { (120...146).contains($0) } && blind[2...3].allSatisfy { (55...78).contains($0) }
+            streak = ok ? streak + 1 : 0
+            return streak >= 3
+        }
+        let mesh = await LiveTools.meshMembers(clients[0])
+        print("haproxy weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); mesh: \(mesh.sorted { $0.key < $1.key })")
+        #expect(settled, """
+            weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); want apps_de ≈ [200, 200, 0, 0], \
+            apps_fr ≈ [67, 67, 133, 133], apps_blind ≈ [133, 133, 67, 67]; mesh: \(mesh)
+            """)
+        // A server the agent sets to 0% stays up: haproxy only stops sending it requests.
+        for server in ["s3", "s4"] {
+            let status = stats.status(backend: "apps_de", server: server) ?? "?"
+            #expect(!status.hasPrefix("DOWN"), "apps_de/\(server) is \(status)")
+        }
+    }
+}
