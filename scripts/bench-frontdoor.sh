@@ -16,8 +16,9 @@
 #
 # BASE=OTHER_SIDECAR_BINARY adds that build on the same cluster, in the same rounds (paths
 # base-text, base-binary, base-http), to compare two builds; BASE_ARGS="..." adds run options to
-# that build alone (BASE=SAME_BINARY BASE_ARGS="--replicas 1" compares two configurations). BINARY=0 skips the binary protocol,
-# MEMCACHE=0 the memcache paths of the sidecar (with HTTP=1: direct, nutcracker and HTTP only).
+# that build alone (BASE=SAME_BINARY BASE_ARGS="--replicas 1" compares two configurations).
+# BINARY=0 skips the binary protocol, MEMCACHE=0 the memcache paths of the sidecar (with HTTP=1:
+# direct, nutcracker and HTTP only).
 # FLOOR=NIO_FLOOR_BINARY (scripts/nio-floor) adds floor-text and floor-http after nutcracker: NIO
 # doors that answer constants and touch no store, what any NIO door costs before its own work.
 #

@@ -12,7 +12,7 @@ operation, with the memcached and client costs as measured on that path in that 
   - `sidecar budget for T`: the most the sidecar may spend per operation to reach ops/s T, where
     T is nutcracker's ops/s times the target ratio (or direct's, with `direct:`);
   - with FLOOR= paths in the round: what the NIO floor door of the same protocol (answering
-    constants, no store) spent per operation, the least any NIO door spends before its own work.
+    constants, no store) spent per operation: what a NIO door costs before any work of its own.
 
     scripts/bench-frontdoor.sh ... | scripts/cpu-budget.py [TARGET ...]
     TARGET: RATIO (of nutcracker) or direct:RATIO; default 1.0 0.6 direct:0.6
