@@ -40,30 +40,10 @@ import Glibc
 
         // Three sidecars in one mesh, each with an agent-check responder and its backend's address.
         let delaysMs = [10, 30, 90]
-        let gossip = (0..<3).map { _ in freeLoopbackPort() }
-        let appPorts = (0..<3).map { _ in freeLoopbackPort() }
-        let agentPorts = (0..<3).map { _ in freeLoopbackPort() }
-        var sidecars: [SidecarProcess] = []
-        for i in 0..<3 {
-            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(gossip[i])", "--gossip-keyring", keyring,
-                         "--app-address", "127.0.0.1:\(appPorts[i])", "--agent-check-bind", "127.0.0.1:\(agentPorts[i])",
-                         "--drain-delay-ms", "3000"]
-            if i > 0 { extra += ["--join", "127.0.0.1:\(gossip[0])"] }
-            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address],
-                                               keyring: keyring, extra: extra))
-        }
+        let mesh = try LiveMesh(count: 3, dir: dir, memcached: memcached, keyring: keyring) { _ in ["--drain-delay-ms", "3000"] }
         let lastSidecarStart = Date()
-        let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket) }
-        for (i, client) in clients.enumerated() {
-            let joined = await eventually(seconds: 30) {
-                await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 3
-            }
-            let seen = await LiveTools.meshMembers(client)
-            try #require(joined, """
-                host\(i + 1) does not see three alive members: \(seen); running: \(sidecars[i].process.process.isRunning); \
-                log: \(sidecars[i].process.log.suffix(3000))
-                """)
-        }
+        let sidecars = mesh.sidecars, clients = mesh.clients, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
+        try await mesh.waitUntilJoined()
 
         // The backends, each reporting to its own sidecar.
         var backends: [ManagedProcess] = []
@@ -126,14 +106,14 @@ import Glibc
             streak = 2 * w[0] >= 3 * w[2] && w[0] > w[1] ? streak + 1 : 0
             return streak >= 4
         }
-        let mesh = await LiveTools.meshMembers(clients[0])
-        print("haproxy weights s1..s3 (10, 30, 90 ms backends): \(last); mesh seen by host1: \(mesh.sorted { $0.key < $1.key })")
-        #expect(settled, "haproxy weights s1..s3 = \(last) (want s1 ≥ 1.5×s3 and s1 > s2); mesh: \(mesh)")
+        let seen = await LiveTools.meshMembers(clients[0])
+        print("haproxy weights s1..s3 (10, 30, 90 ms backends): \(last); mesh seen by host1: \(seen.sorted { $0.key < $1.key })")
+        #expect(settled, "haproxy weights s1..s3 = \(last) (want s1 ≥ 1.5×s3 and s1 > s2); mesh: \(seen)")
         // What drove them: the gossiped request rates, as the mesh sees them.
-        if let r1 = mesh["host1"]?.requestRate, let r3 = mesh["host3"]?.requestRate {
-            #expect(r1 > r3, "gossiped request rates: \(mesh)")
+        if let r1 = seen["host1"]?.requestRate, let r3 = seen["host3"]?.requestRate {
+            #expect(r1 > r3, "gossiped request rates: \(seen)")
         } else {
-            Issue.record("no gossiped load for host1/host3: \(mesh)")
+            Issue.record("no gossiped load for host1/host3: \(seen)")
         }
 
         // Graceful stop of sidecar 2: its server goes to DRAIN while the sidecar drains.
@@ -164,8 +144,7 @@ import Glibc
         load.terminate(waitSeconds: 5)
         proxy.terminate(waitSeconds: 5)
         for b in backends { b.terminate(waitSeconds: 5) }
-        for s in sidecars { kill(s.process.pid, SIGTERM) }
-        for s in sidecars { s.process.terminate(waitSeconds: 10) }
+        mesh.stop()
         memcached.kill()
     }
 }

@@ -32,32 +32,14 @@ import Glibc
 
         let zones = ["de", "de", "fr", "fr"]
         let requestRates = [100.0, 100.0, 50.0, 50.0]
-        let gossip = zones.map { _ in freeLoopbackPort() }
-        let agentPorts = zones.map { _ in freeLoopbackPort() }
-        let appPorts = zones.map { _ in freeLoopbackPort() }
-        var sidecars: [SidecarProcess] = []
+        let mesh = try LiveMesh(count: zones.count, dir: dir, memcached: memcached, keyring: keyring) { i in ["--zone", zones[i]] }
         defer {
-            for s in sidecars { kill(s.process.pid, SIGTERM) }
-            for s in sidecars { s.process.terminate(waitSeconds: 10) }
+            mesh.stop()
             memcached.kill()
         }
-        for i in zones.indices {
-            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--zone", zones[i],
-                         "--gossip-bind", "127.0.0.1:\(gossip[i])", "--gossip-keyring", keyring,
-                         "--app-address", "127.0.0.1:\(appPorts[i])", "--agent-check-bind", "127.0.0.1:\(agentPorts[i])"]
-            if i > 0 { extra += ["--join", "127.0.0.1:\(gossip[0])"] }
-            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address],
-                                               keyring: keyring, extra: extra))
-        }
         let slowStartOver = Date().addingTimeInterval(31)
-        let clients = sidecars.map { SessionMeshClient(socketPath: $0.socket) }
-        for (i, client) in clients.enumerated() {
-            let joined = await eventually(seconds: 30) {
-                await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 4
-            }
-            let members = await LiveTools.meshMembers(client)
-            try #require(joined, "host\(i + 1) does not see four alive members: \(members)")
-        }
+        let clients = mesh.clients, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
+        try await mesh.waitUntilJoined()
 
         // Each app's load, every 500 ms until the test ends (at most 150 s).
         let reporting = Task {
@@ -112,11 +94,11 @@ import Glibc
             streak = ok ? streak + 1 : 0
             return streak >= 3
         }
-        let mesh = await LiveTools.meshMembers(clients[0])
-        print("haproxy weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); mesh: \(mesh.sorted { $0.key < $1.key })")
+        let members = await LiveTools.meshMembers(clients[0])
+        print("haproxy weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); mesh: \(members.sorted { $0.key < $1.key })")
         #expect(settled, """
             weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); want apps_de ≈ [200, 200, 0, 0], \
-            apps_fr ≈ [67, 67, 133, 133], apps_blind ≈ [133, 133, 67, 67]; mesh: \(mesh)
+            apps_fr ≈ [67, 67, 133, 133], apps_blind ≈ [133, 133, 67, 67]; mesh: \(members)
             """)
         // A server the agent sets to 0% stays up: haproxy only stops sending it requests.
         for server in ["s3", "s4"] {

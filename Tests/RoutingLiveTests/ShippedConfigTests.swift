@@ -39,35 +39,20 @@ import Glibc
         let keyring = try SidecarProcess.makeKeyring(in: dir)
         let upstream = dir.file("sessionmesh-upstream.conf")
 
-        let gossip = (0..<3).map { _ in freeLoopbackPort() }
-        let appPorts = (0..<3).map { _ in freeLoopbackPort() }
-        let agentPorts = (0..<3).map { _ in freeLoopbackPort() }
-        var sidecars: [SidecarProcess] = []
-        for i in 0..<3 {
-            var extra = ["--replicas", "1", "--node-name", "host\(i + 1)", "--gossip-bind", "127.0.0.1:\(gossip[i])", "--gossip-keyring", keyring,
-                         "--app-address", "127.0.0.1:\(appPorts[i])", "--agent-check-bind", "127.0.0.1:\(agentPorts[i])"]
-            if i == 0 { extra += ["--nginx-upstream-file", upstream] }
-            if i > 0 { extra += ["--join", "127.0.0.1:\(gossip[0])"] }
-            sidecars.append(try SidecarProcess(dir: dir, name: "host\(i + 1)", memcached: [memcached.address],
-                                               keyring: keyring, extra: extra))
+        let mesh = try LiveMesh(count: 3, dir: dir, memcached: memcached, keyring: keyring) { i in
+            i == 0 ? ["--nginx-upstream-file", upstream] : []
         }
+        let sidecars = mesh.sidecars, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
         // Slow start (30 s, WeightFunction's default) favours the sidecar that started first:
         // only weights read after it are compared.
         let slowStartOver = Date().addingTimeInterval(31)
         var processes: [ManagedProcess] = []
         defer {
             for p in processes.reversed() { p.terminate(waitSeconds: 5) }
-            for s in sidecars { kill(s.process.pid, SIGTERM) }
-            for s in sidecars { s.process.terminate(waitSeconds: 10) }
+            mesh.stop()
             memcached.kill()
         }
-        for (i, s) in sidecars.enumerated() {
-            let client = SessionMeshClient(socketPath: s.socket)
-            let joined = await eventually(seconds: 30) {
-                await LiveTools.meshMembers(client).values.filter { $0.status == "alive" }.count == 3
-            }
-            try #require(joined, "host\(i + 1) does not see three alive members: \(s.process.log.suffix(2000))")
-        }
+        try await mesh.waitUntilJoined()
         for i in 0..<3 {
             let p = try ManagedProcess(python, [backendScript, "--port", String(appPorts[i]), "--socket", sidecars[i].socket,
                                                 "--name", "host\(i + 1)", "--delay-ms", String(Self.serviceMs),
