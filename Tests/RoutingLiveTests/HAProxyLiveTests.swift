@@ -27,20 +27,17 @@ import Glibc
 @Suite(.serialized) struct HAProxyLiveTests {
     @Test(.timeLimit(.minutes(5)))
     func haproxyWeightsFollowGossipedLoadAndAStoppingSidecarsServerDrains() async throws {
-        let haproxy = try #require(LiveTools.executable("haproxy", in: ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]),
-                                   "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
+        _ = try LiveTools.haproxy()
         let python = try #require(LiveTools.python, "python3 is not installed")
         let backendScript = LiveTools.root + "/Examples/backend/slow_backend.py"
         let loadScript = LiveTools.root + "/Examples/backend/load_client.py"
         #expect(FileManager.default.fileExists(atPath: backendScript))
 
         let dir = TempDir("haproxy-live")
-        let memcached = try MemcachedServer(dir: dir)
-        let keyring = try SidecarProcess.makeKeyring(in: dir)
 
         // Three sidecars in one mesh, each with an agent-check responder and its backend's address.
         let delaysMs = [10, 30, 90]
-        let mesh = try LiveMesh(count: 3, dir: dir, memcached: memcached, keyring: keyring) { _ in ["--drain-delay-ms", "3000"] }
+        let mesh = try LiveMesh(count: 3, dir: dir) { _ in ["--drain-delay-ms", "3000"] }
         let lastSidecarStart = Date()
         let sidecars = mesh.sidecars, clients = mesh.clients, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
         try await mesh.waitUntilJoined()
@@ -79,11 +76,8 @@ import Glibc
             \(servers.joined(separator: "\n"))
 
             """
-        try config.write(toFile: dir.file("haproxy.cfg"), atomically: true, encoding: .utf8)
-        let proxy = try ManagedProcess(haproxy, ["-f", dir.file("haproxy.cfg"), "-db"], logPath: dir.file("haproxy.log"))
         let stats = HAProxyStats(socket: statsSocket)
-        let proxyUp = waitUntil(seconds: 15) { stats.command("show info")?.contains("Version") == true || !proxy.process.isRunning }
-        try #require(proxyUp && proxy.process.isRunning, "haproxy did not start: \(proxy.log)")
+        let proxy = try LiveTools.startHAProxy(config: config, stats: stats, dir: dir)
 
         // Real traffic through haproxy's frontend, bounded.
         let load = try ManagedProcess(python, [loadScript, "closed", "--url", "http://127.0.0.1:\(frontendPort)/",
@@ -145,7 +139,6 @@ import Glibc
         proxy.terminate(waitSeconds: 5)
         for b in backends { b.terminate(waitSeconds: 5) }
         mesh.stop()
-        memcached.kill()
     }
 }
 
@@ -219,6 +212,22 @@ enum LiveTools {
         if FileManager.default.fileExists(atPath: fromSource.appendingPathComponent("Examples/backend").path) { return fromSource.path }
         return FileManager.default.currentDirectoryPath
     }()
+
+    /// Debian's haproxy, or why the test cannot run.
+    static func haproxy() throws -> String {
+        try #require(executable("haproxy", in: ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]),
+                     "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
+    }
+
+    /// Runs haproxy with `config` (whose global section has `stats socket STATS level admin`) and
+    /// returns once its stats socket answers.
+    static func startHAProxy(config: String, stats: HAProxyStats, dir: TempDir) throws -> ManagedProcess {
+        try config.write(toFile: dir.file("haproxy.cfg"), atomically: true, encoding: .utf8)
+        let proxy = try ManagedProcess(haproxy(), ["-f", dir.file("haproxy.cfg"), "-db"], logPath: dir.file("haproxy.log"))
+        let up = waitUntil(seconds: 15) { stats.command("show info")?.contains("Version") == true || !proxy.process.isRunning }
+        try #require(up && proxy.process.isRunning, "haproxy did not start: \(proxy.log)")
+        return proxy
+    }
 
     static func executable(_ name: String, in dirs: [String]) -> String? {
         let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)

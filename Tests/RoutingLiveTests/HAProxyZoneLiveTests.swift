@@ -2,9 +2,6 @@ import Foundation
 import SessionMeshClient
 import Testing
 import TestSupport
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Live, on loopback, with Debian's haproxy: the agent-check answers the asking balancer's zone.
 ///
@@ -24,19 +21,13 @@ import Glibc
 @Suite(.serialized) struct HAProxyZoneLiveTests {
     @Test(.timeLimit(.minutes(3)))
     func eachBalancerZoneGetsItsOwnEnvoySplitFromTheAgents() async throws {
-        let haproxy = try #require(LiveTools.executable("haproxy", in: ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]),
-                                   "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
+        _ = try LiveTools.haproxy()
         let dir = TempDir("haproxy-zones")
-        let memcached = try MemcachedServer(dir: dir)
-        let keyring = try SidecarProcess.makeKeyring(in: dir)
 
         let zones = ["de", "de", "fr", "fr"]
         let requestRates = [100.0, 100.0, 50.0, 50.0]
-        let mesh = try LiveMesh(count: zones.count, dir: dir, memcached: memcached, keyring: keyring) { i in ["--zone", zones[i]] }
-        defer {
-            mesh.stop()
-            memcached.kill()
-        }
+        let mesh = try LiveMesh(count: zones.count, dir: dir) { i in ["--zone", zones[i]] }
+        defer { mesh.stop() }
         let slowStartOver = Date().addingTimeInterval(31)
         let clients = mesh.clients, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
         try await mesh.waitUntilJoined()
@@ -74,12 +65,9 @@ import Glibc
             \(backend("apps_blind", send: nil))
 
             """
-        try config.write(toFile: dir.file("haproxy.cfg"), atomically: true, encoding: .utf8)
-        let proxy = try ManagedProcess(haproxy, ["-f", dir.file("haproxy.cfg"), "-db"], logPath: dir.file("haproxy.log"))
-        defer { proxy.terminate(waitSeconds: 5) }
         let stats = HAProxyStats(socket: statsSocket)
-        let proxyUp = waitUntil(seconds: 15) { stats.command("show info")?.contains("Version") == true || !proxy.process.isRunning }
-        try #require(proxyUp && proxy.process.isRunning, "haproxy did not start: \(proxy.log)")
+        let proxy = try LiveTools.startHAProxy(config: config, stats: stats, dir: dir)
+        defer { proxy.terminate(waitSeconds: 5) }
 
         func weights(_ backend: String) -> [Int] { (1...4).compactMap { stats.weight(backend: backend, server: "s\($0)") } }
         var seen: [String: [Int]] = [:]

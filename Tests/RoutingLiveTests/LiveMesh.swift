@@ -6,18 +6,21 @@ import TestSupport
 import Glibc
 #endif
 
-/// Sidecars in one gossip mesh over one memcached on loopback, as the live routing tests run them:
-/// host1…hostN, each with an agent-check responder and the address of its app (a port the test
-/// may or may not serve), host1 the seed the others join.
+/// Sidecars in one gossip mesh over a memcached of their own on loopback, as the live routing tests
+/// run them: host1…hostN, each with an agent-check responder and the address of its app (a port
+/// the test may or may not serve), host1 the seed the others join.
 struct LiveMesh {
+    let memcached: MemcachedServer
     let sidecars: [SidecarProcess]
     let clients: [SessionMeshClient]
     let appPorts: [Int]
     let agentPorts: [Int]
 
     /// Starts `count` sidecars; `extra(i)` adds options to sidecar i (0-based).
-    init(count: Int, dir: TempDir, memcached: MemcachedServer, keyring: String,
-         extra: (Int) -> [String] = { _ in [] }) throws {
+    init(count: Int, dir: TempDir, extra: (Int) -> [String] = { _ in [] }) throws {
+        let memcached = try MemcachedServer(dir: dir)
+        self.memcached = memcached
+        let keyring = try SidecarProcess.makeKeyring(in: dir)
         let gossip = (0..<count).map { _ in freeLoopbackPort() }
         appPorts = (0..<count).map { _ in freeLoopbackPort() }
         agentPorts = (0..<count).map { _ in freeLoopbackPort() }
@@ -33,6 +36,7 @@ struct LiveMesh {
             }
         } catch {
             Self.stop(started)
+            memcached.kill()
             throw error
         }
         sidecars = started
@@ -53,8 +57,11 @@ struct LiveMesh {
         }
     }
 
-    /// SIGTERM to every sidecar, then waits for each to exit (SIGKILL after 10 s).
-    func stop() { Self.stop(sidecars) }
+    /// SIGTERM to every sidecar, waits for each to exit (SIGKILL after 10 s), then stops memcached.
+    func stop() {
+        Self.stop(sidecars)
+        memcached.kill()
+    }
 
     private static func stop(_ sidecars: [SidecarProcess]) {
         for s in sidecars where s.process.process.isRunning { kill(s.process.pid, SIGTERM) }

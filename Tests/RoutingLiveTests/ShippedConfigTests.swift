@@ -26,8 +26,7 @@ import Glibc
 
     @Test(.timeLimit(.minutes(8)))
     func theShippedHAProxyAndNginxConfigsWeightHostsByCapacity() async throws {
-        let haproxy = try #require(LiveTools.executable("haproxy", in: ["/usr/sbin", "/usr/bin", "/usr/local/sbin"]),
-                                   "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
+        let haproxy = try LiveTools.haproxy()
         let nginx = try #require(LiveTools.executable("nginx", in: ["/usr/sbin", "/usr/bin"]),
                                  "nginx is not installed (apt-get install nginx-light; `make deps` installs it)")
         let python = try #require(LiveTools.python, "python3 is not installed")
@@ -35,11 +34,9 @@ import Glibc
         let loadScript = LiveTools.root + "/Examples/backend/load_client.py"
 
         let dir = TempDir("shipped-configs")
-        let memcached = try MemcachedServer(dir: dir)
-        let keyring = try SidecarProcess.makeKeyring(in: dir)
         let upstream = dir.file("sessionmesh-upstream.conf")
 
-        let mesh = try LiveMesh(count: 3, dir: dir, memcached: memcached, keyring: keyring) { i in
+        let mesh = try LiveMesh(count: 3, dir: dir) { i in
             i == 0 ? ["--nginx-upstream-file", upstream] : []
         }
         let sidecars = mesh.sidecars, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
@@ -50,7 +47,6 @@ import Glibc
         defer {
             for p in processes.reversed() { p.terminate(waitSeconds: 5) }
             mesh.stop()
-            memcached.kill()
         }
         try await mesh.waitUntilJoined()
         for i in 0..<3 {
