@@ -5,7 +5,7 @@ export SWIFT
 APT_PACKAGES := memcached libmemcached-dev libmemcached-tools redis-server redis-tools libhiredis-dev nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: deps build release test demo bench routing-experiment docker-check clean
+.PHONY: deps build release test demo bench bench-doors routing-experiment docker-check clean
 
 # Installs what the build and tests need when it is missing (Debian/Ubuntu).
 deps:
@@ -40,6 +40,18 @@ demo: build
 # Session path: direct libmemcached vs nutcracker vs the sidecar, 3 interleaved rounds.
 bench: deps
 	scripts/bench-sessions.sh --rounds 3 --duration 10
+
+# Both doors (memcache text, HTTP session API) against direct libmemcached, nutcracker and the NIO
+# floor doors (scripts/nio-floor), 4 interleaved rounds of 8 s, then where each operation's CPU
+# goes (scripts/cpu-budget.py). Plain release builds; udsbench from shared/tools/udsbench:
+#   make bench-doors UDSBENCH=/path/to/udsbench
+bench-doors: deps
+	@test -x "$(UDSBENCH)" || { echo "UDSBENCH=/path/to/udsbench is required (shared/tools/udsbench)"; exit 2; }
+	$(SWIFT) build -c release --product sessionmesh
+	cd scripts/nio-floor && $(SWIFT) build -c release
+	BINARY=0 HTTP=1 FLOOR=scripts/nio-floor/.build/release/nio-floor \
+	  scripts/bench-frontdoor.sh .build/release/sessionmesh "$(UDSBENCH)" 4 8 | tee .build/bench-doors.txt
+	scripts/cpu-budget.py < .build/bench-doors.txt
 
 # HAProxy in front of backends of capacity 4:2:1 with their sidecars, open-loop Poisson load at
 # 85%: roundrobin, leastconn and both with the mesh agent, 3 interleaved rounds (about 5 min).
