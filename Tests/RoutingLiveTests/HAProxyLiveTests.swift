@@ -54,30 +54,18 @@ import Glibc
         }
 
         // HAProxy with the stats socket, a frontend and the three servers with agent checks.
-        let statsSocket = dir.file("haproxy.sock")
         let frontendPort = freeLoopbackPort()
         let servers = (0..<3).map { i in
             "    server s\(i + 1) 127.0.0.1:\(appPorts[i]) weight 100 maxconn 1 agent-check agent-port \(agentPorts[i]) agent-inter 500ms"
         }
-        let config = """
-            global
-                stats socket \(statsSocket) level admin
-            defaults
-                mode http
-                timeout connect 2s
-                timeout client 30s
-                timeout server 30s
-                timeout queue 20s
+        let (proxy, stats) = try LiveTools.startHAProxy(sections: """
             frontend live
                 bind 127.0.0.1:\(frontendPort)
                 default_backend apps
             backend apps
                 balance roundrobin
             \(servers.joined(separator: "\n"))
-
-            """
-        let stats = HAProxyStats(socket: statsSocket)
-        let proxy = try LiveTools.startHAProxy(config: config, stats: stats, dir: dir)
+            """, dir: dir)
 
         // Real traffic through haproxy's frontend, bounded.
         let load = try ManagedProcess(python, [loadScript, "closed", "--url", "http://127.0.0.1:\(frontendPort)/",
@@ -192,14 +180,24 @@ struct HAProxyStats: Sendable {
 
     /// `srv_admin_state` from `show servers state` (a drain set by the agent is a bit in it).
     func adminState(backend: String, server: String) -> Int? {
+        serverState(backend: backend, server: server, column: "srv_admin_state")
+    }
+
+    /// `srv_op_state` from `show servers state`: 2 is running, 0 stopped.
+    func operationalState(backend: String, server: String) -> Int? {
+        serverState(backend: backend, server: server, column: "srv_op_state")
+    }
+
+    /// One numeric column of a server's row in `show servers state BACKEND`.
+    func serverState(backend: String, server: String, column: String) -> Int? {
         guard let text = command("show servers state \(backend)") else { return nil }
         let lines = text.split(separator: "\n")
         guard let header = lines.first(where: { $0.hasPrefix("# be_id") }) else { return nil }
         let names = header.dropFirst(2).split(separator: " ").map(String.init)
-        guard let srvName = names.firstIndex(of: "srv_name"), let admin = names.firstIndex(of: "srv_admin_state") else { return nil }
+        guard let srvName = names.firstIndex(of: "srv_name"), let wanted = names.firstIndex(of: column) else { return nil }
         for line in lines where !line.hasPrefix("#") {
             let fields = line.split(separator: " ").map(String.init)
-            if fields.count > max(srvName, admin), fields[srvName] == server { return Int(fields[admin]) }
+            if fields.count > max(srvName, wanted), fields[srvName] == server { return Int(fields[wanted]) }
         }
         return nil
     }
@@ -219,14 +217,27 @@ enum LiveTools {
                      "haproxy is not installed (apt-get install haproxy; `make deps` installs it)")
     }
 
-    /// Runs haproxy with `config` (whose global section has `stats socket STATS level admin`) and
-    /// returns once its stats socket answers.
-    static func startHAProxy(config: String, stats: HAProxyStats, dir: TempDir) throws -> ManagedProcess {
+    /// Runs haproxy with `sections` (frontends, backends) under the live tests' global and defaults
+    /// sections (an admin stats socket in `dir`, HTTP mode, timeouts); returns once the stats
+    /// socket answers.
+    static func startHAProxy(sections: String, dir: TempDir) throws -> (ManagedProcess, HAProxyStats) {
+        let stats = HAProxyStats(socket: dir.file("haproxy.sock"))
+        let config = """
+            global
+                stats socket \(stats.socket) level admin
+            defaults
+                mode http
+                timeout connect 2s
+                timeout client 30s
+                timeout server 30s
+                timeout queue 20s
+
+            """ + sections + "\n"
         try config.write(toFile: dir.file("haproxy.cfg"), atomically: true, encoding: .utf8)
         let proxy = try ManagedProcess(haproxy(), ["-f", dir.file("haproxy.cfg"), "-db"], logPath: dir.file("haproxy.log"))
         let up = waitUntil(seconds: 15) { stats.command("show info")?.contains("Version") == true || !proxy.process.isRunning }
         try #require(up && proxy.process.isRunning, "haproxy did not start: \(proxy.log)")
-        return proxy
+        return (proxy, stats)
     }
 
     static func executable(_ name: String, in dirs: [String]) -> String? {

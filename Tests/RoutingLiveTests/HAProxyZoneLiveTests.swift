@@ -44,7 +44,6 @@ import TestSupport
         }
         defer { reporting.cancel() }
 
-        let statsSocket = dir.file("haproxy.sock")
         func backend(_ name: String, send: String?) -> String {
             let servers = zones.indices.map { i in
                 "    server s\(i + 1) 127.0.0.1:\(appPorts[i]) weight 100 agent-check agent-port \(agentPorts[i]) agent-inter 300ms"
@@ -52,21 +51,10 @@ import TestSupport
             }
             return "backend \(name)\n    balance roundrobin\n" + servers.joined(separator: "\n")
         }
-        let config = """
-            global
-                stats socket \(statsSocket) level admin
-            defaults
-                mode http
-                timeout connect 2s
-                timeout client 30s
-                timeout server 30s
-            \(backend("apps_de", send: "de"))
-            \(backend("apps_fr", send: "fr"))
-            \(backend("apps_blind", send: nil))
-
-            """
-        let stats = HAProxyStats(socket: statsSocket)
-        let proxy = try LiveTools.startHAProxy(config: config, stats: stats, dir: dir)
+        let (proxy, stats) = try LiveTools.startHAProxy(
+            sections: [backend("apps_de", send: "de"), backend("apps_fr", send: "fr"), backend("apps_blind", send: nil)]
+                .joined(separator: "\n"),
+            dir: dir)
         defer { proxy.terminate(waitSeconds: 5) }
 
         func weights(_ backend: String) -> [Int] { (1...4).compactMap { stats.weight(backend: backend, server: "s\($0)") } }
@@ -88,10 +76,12 @@ import TestSupport
             weights s1..s4 (de, de, fr, fr): \(seen.sorted { $0.key < $1.key }); want apps_de ≈ [200, 200, 0, 0], \
             apps_fr ≈ [67, 67, 133, 133], apps_blind ≈ [133, 133, 67, 67]; mesh: \(members)
             """)
-        // A server the agent sets to 0% stays up: haproxy only stops sending it requests.
+        // A server the agent sets to 0% stays up: running and not draining (an agent answering
+        // `down` or `drain` instead would show here); haproxy only stops sending it requests.
         for server in ["s3", "s4"] {
-            let status = stats.status(backend: "apps_de", server: server) ?? "?"
-            #expect(!status.hasPrefix("DOWN"), "apps_de/\(server) is \(status)")
+            let op = stats.operationalState(backend: "apps_de", server: server)
+            let admin = stats.adminState(backend: "apps_de", server: server)
+            #expect(op == 2 && admin.map { $0 & 0x18 == 0 } == true, "apps_de/\(server): srv_op_state \(op.map(String.init) ?? "?"), srv_admin_state \(admin.map(String.init) ?? "?")")
         }
     }
 }
