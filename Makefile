@@ -49,7 +49,7 @@ bench-doors: deps
 	@test -x "$(UDSBENCH)" || { echo "UDSBENCH=/path/to/udsbench is required (shared/tools/udsbench)"; exit 2; }
 	$(SWIFT) build -c release --product sessionmesh
 	cd scripts/nio-floor && $(SWIFT) build -c release
-	BINARY=0 HTTP=1 FLOOR=scripts/nio-floor/.build/release/nio-floor \
+	set -o pipefail; BINARY=0 HTTP=1 FLOOR=scripts/nio-floor/.build/release/nio-floor \
 	  scripts/bench-frontdoor.sh .build/release/sessionmesh "$(UDSBENCH)" 4 8 | tee .build/bench-doors.txt
 	scripts/cpu-budget.py < .build/bench-doors.txt
 

@@ -19,6 +19,6 @@ func listen(_ path: String, _ handler: @escaping @Sendable () -> any ChannelHand
         .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).wait()
 }
 
-let memcache = try listen(arguments[1]) { MemcacheFloorHandler() }
-_ = try listen(arguments[2]) { HTTPFloorHandler() }
+let memcache = try listen(arguments[1]) { FloorHandler(MemcacheFloor()) }
+_ = try listen(arguments[2]) { FloorHandler(HTTPFloor()) }
 try memcache.closeFuture.wait()
