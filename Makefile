@@ -15,6 +15,7 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 	@python3 -c 'import pymemcache' 2>/dev/null || python3 -m pip install -q pymemcache
+	@python3 -c 'import meta_memcache' 2>/dev/null || python3 -m pip install -q 'meta-memcache>=4.3,<5'
 	@command -v schemathesis >/dev/null || python3 -m pip install -q schemathesis
 
 build: deps

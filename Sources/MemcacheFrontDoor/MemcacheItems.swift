@@ -44,7 +44,13 @@ public struct MemcacheItems: Sendable {
 
     public enum StoreResult: Equatable, Sendable { case stored(cas: UInt64), notStored, exists, notFound }
     public enum DeleteResult: Equatable, Sendable { case deleted, notFound, exists }
-    public enum ArithmeticResult: Equatable, Sendable { case value(UInt64, cas: UInt64), notFound, nonNumeric }
+    public enum ArithmeticResult: Equatable, Sendable {
+        /// The counter's new value; `created`: it was missing and made from the initial value.
+        case value(UInt64, cas: UInt64, expiresAt: Int64, created: Bool)
+        case notFound, nonNumeric
+        /// A compare-CAS that did not match.
+        case exists
+    }
 
     /// The store key: the namespace's prefix and the SHA-256 of the app's key (never the key itself).
     public static func storeKey(_ key: [UInt8]) -> String { RecordKey.derive(.memcacheItem, key) }
@@ -136,8 +142,12 @@ public struct MemcacheItems: Sendable {
         throw StoreUnavailable("too much contention on this key; retry")
     }
 
-    /// `incr`/`decr`. `initial` (binary only) is created on a miss, with `exptime`.
-    public func arithmetic(_ op: ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64) async throws(StoreUnavailable) -> ArithmeticResult {
+    /// `incr`/`decr`. `initial` (binary, and meta's `N`) is created on a miss, with `exptime`.
+    /// Meta only: `compareCAS`, when non-zero, must equal the counter's CAS unique; `touchExptime`
+    /// gives the updated counter a new expiry (one in the past answers the value and removes it,
+    /// as memcached does).
+    public func arithmetic(_ op: ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64,
+                           compareCAS: UInt64 = 0, touchExptime: Int64? = nil) async throws(StoreUnavailable) -> ArithmeticResult {
         let storeKey = Self.storeKey(key)
         for _ in 0..<Self.maxAttempts {
             let t = now()
@@ -145,19 +155,31 @@ public struct MemcacheItems: Sendable {
             var record: Record
             let result: UInt64
             if let current = live(loaded, at: t) {
+                if compareCAS != 0, current.version != compareCAS { return .exists }
                 switch MemcacheArithmetic.apply(op, delta: delta, toStored: current.payload) {
                 case .failure: return .nonNumeric
                 case .success(let value): result = value
                 }
-                record = next(after: loaded, flags: current.flags, payload: MemcacheArithmetic.storedBytes(result))
+                record = next(after: loaded, flags: current.flags, payload: MemcacheArithmetic.storedBytes(result, replacing: current.payload))
                 record.expiresAt = current.expiresAt
+                if let touchExptime {
+                    guard let expiresAt = expiry(touchExptime, at: t) else {
+                        if try await remove(loaded!, key: storeKey) == .written {
+                            return .value(result, cas: record.version, expiresAt: t, created: false)
+                        }
+                        continue
+                    }
+                    record.expiresAt = expiresAt
+                }
             } else {
                 guard let initial, let expiresAt = expiry(exptime, at: t) else { return .notFound }
                 result = initial
                 record = next(after: loaded, flags: 0, payload: MemcacheArithmetic.storedBytes(initial))
                 record.expiresAt = expiresAt
             }
-            if try await storage.write(record, key: storeKey, expected: loaded) == .written { return .value(result, cas: record.version) }
+            if try await storage.write(record, key: storeKey, expected: loaded) == .written {
+                return .value(result, cas: record.version, expiresAt: record.expiresAt, created: live(loaded, at: t) == nil)
+            }
         }
         throw StoreUnavailable("too much contention on this key; retry")
     }

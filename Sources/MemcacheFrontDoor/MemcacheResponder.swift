@@ -84,7 +84,7 @@ struct MemcacheResponder: Sendable {
         case .arithmetic(let op, let key, let delta, let initial, let exptime):
             let result = try await items.arithmetic(op, key: key, delta: delta, initial: initial, exptime: exptime)
             switch result {
-            case .value(let value, let cas):
+            case .value(let value, let cas, _, _):
                 if let binary = request.binary {
                     if request.shouldRespond(status: .success) { BinaryResponse.counter(value, cas: cas, for: binary).encode(into: &out) }
                 } else if request.shouldRespondText {
@@ -94,7 +94,27 @@ struct MemcacheResponder: Sendable {
             case .nonNumeric:
                 let failure = MemcacheArithmetic.Failure.nonNumericValue
                 reply(request, text: failure.textResponse, meta: .notStored, binary: failure.binaryStatus, into: &out)
+            case .exists:
+                reply(request, text: .exists, meta: .exists, binary: .keyExists, into: &out)
             }
+        case .metaArithmetic(let counter):
+            guard let meta = request.meta else { return }
+            let result = try await items.arithmetic(counter.operation, key: counter.key, delta: counter.delta,
+                                                    initial: counter.vivifyExptime == nil ? nil : counter.initial,
+                                                    exptime: counter.vivifyExptime ?? 0,
+                                                    compareCAS: counter.cas, touchExptime: counter.touchExptime)
+            let response: MetaResponse
+            switch result {
+            case .value(let value, let cas, let expiresAt, let created):
+                response = .counter(value, cas: cas, ttlSeconds: max(0, (expiresAt - items.now()) / 1000), created: created)
+            case .notFound: response = .notFound
+            case .exists: response = .exists
+            case .nonNumeric:
+                // memcached answers ma on a non-number with the text error, quiet or not.
+                MemcacheArithmetic.Failure.nonNumericValue.textResponse.encode(into: &out)
+                return
+            }
+            if response.shouldRespond(for: meta) { response.encode(for: meta, into: &out) }
         case .noop:
             if let meta = request.meta { MetaResponse.noop.encode(for: meta, into: &out) }
             else if let binary = request.binary { BinaryResponse.success(for: binary).encode(into: &out) }

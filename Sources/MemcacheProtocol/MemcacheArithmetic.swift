@@ -40,4 +40,13 @@ public enum MemcacheArithmetic {
         ASCII.appendDecimal(value, to: &out)
         return out
     }
+
+    /// The bytes memcached leaves after incr/decr over `stored`: it rewrites the value in place
+    /// when the new digits fit, padding with spaces to the old length ("10" decremented by 3 reads
+    /// back "7 "), and stores the bare digits when they are longer.
+    public static func storedBytes(_ value: UInt64, replacing stored: [UInt8]) -> [UInt8] {
+        var out = storedBytes(value)
+        if out.count < stored.count { out.append(contentsOf: repeatElement(ASCII.space, count: stored.count - out.count)) }
+        return out
+    }
 }

@@ -8,7 +8,7 @@ public struct MemcacheRequest: Sendable, Equatable {
     public var noreply: Bool
     /// Binary only: the opcode and opaque to echo in the response. `nil` for text requests.
     public var binary: BinaryRequestContext?
-    /// Text meta commands only (mg, ms, md, mn): what the meta response must carry. nil otherwise.
+    /// Text meta commands only (mg, ms, md, ma, mn): what the meta response must carry. nil otherwise.
     public var meta: MetaRequestContext?
 
     public init(_ command: MemcacheCommand, noreply: Bool = false, binary: BinaryRequestContext? = nil,
@@ -60,6 +60,8 @@ public enum MemcacheCommand: Sendable, Equatable {
     /// Text incr/decr: `initial` nil (a miss is NOT_FOUND). Binary INCREMENT/DECREMENT: `initial`
     /// is the value to create on a miss, or nil when the expiration was 0xffffffff (a miss is NOT_FOUND).
     case arithmetic(ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64)
+    /// Meta `ma`.
+    case metaArithmetic(MetaArithmetic)
     /// Binary NOOP (text has none).
     case noop
     case version

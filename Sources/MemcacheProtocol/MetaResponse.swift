@@ -1,6 +1,6 @@
 /// What a meta command (mg, ms, md, mn) asked to get back.
 public struct MetaRequestContext: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable { case get, set, delete, noop }
+    public enum Kind: Sendable, Equatable { case get, set, delete, arithmetic, noop }
 
     /// A flag echoed or answered in the response, in the order the request gave them.
     public enum ReturnFlag: Sendable, Equatable {
@@ -26,7 +26,7 @@ public struct MetaRequestContext: Sendable, Equatable {
     public var returnFlags: [ReturnFlag]
     /// `v`: return the value (mg): VA rather than HD.
     public var returnValue: Bool
-    /// `q`: hide EN (mg), HD (ms, md); errors and hits are still answered.
+    /// `q`: hide EN (mg), HD (ms, md, and ma on an existing counter); errors and hits are still answered.
     public var quiet: Bool
 
     public init(kind: Kind, key: [UInt8] = [], returnFlags: [ReturnFlag] = [], returnValue: Bool = false, quiet: Bool = false) {
@@ -45,6 +45,9 @@ public enum MetaResponse: Sendable, Equatable {
     case hit(value: [UInt8], flags: UInt32, cas: UInt64, ttlSeconds: Int64?)
     /// mg miss: `EN`.
     case miss
+    /// ma applied: `VA <len> <flags>*\r\n<number>\r\n` with `v`, else `HD <flags>*`. `created`:
+    /// the counter was made by `N` (memcached answers that even with `q`).
+    case counter(UInt64, cas: UInt64, ttlSeconds: Int64?, created: Bool)
     /// ms stored or md deleted: `HD` (with `c`, the new CAS).
     case done(cas: UInt64)
     /// ms: `NS`.
@@ -62,6 +65,7 @@ public enum MetaResponse: Sendable, Equatable {
         switch self {
         case .miss: return false
         case .done: return ctx.kind == .get
+        case let .counter(_, _, _, created): return created
         default: return true
         }
     }
@@ -82,6 +86,21 @@ public enum MetaResponse: Sendable, Equatable {
                 ASCII.append("\r\n", to: &out)
             }
         case .miss: status("EN", ctx, into: &out)
+        case let .counter(value, cas, ttl, _):
+            var digits: [UInt8] = []
+            ASCII.appendDecimal(value, to: &digits)
+            if ctx.returnValue {
+                ASCII.append("VA ", to: &out)
+                ASCII.appendDecimal(UInt64(digits.count), to: &out)
+            } else {
+                ASCII.append("HD", to: &out)
+            }
+            appendFlags(ctx, cas: cas, flags: nil, size: nil, ttl: ttl ?? -1, into: &out)
+            ASCII.append("\r\n", to: &out)
+            if ctx.returnValue {
+                out.append(contentsOf: digits)
+                ASCII.append("\r\n", to: &out)
+            }
         case let .done(cas):
             ASCII.append("HD", to: &out)
             appendFlags(ctx, cas: cas, flags: nil, size: nil, ttl: nil, into: &out)

@@ -305,6 +305,7 @@ public struct TextRequestDecoder: Sendable {
             if tokenIs(p, 0, "mg") { return metaLine(p, nt, .get) }
             if tokenIs(p, 0, "ms") { return metaLine(p, nt, .set) }
             if tokenIs(p, 0, "md") { return metaLine(p, nt, .delete) }
+            if tokenIs(p, 0, "ma") { return metaLine(p, nt, .arithmetic) }
             if tokenIs(p, 0, "mn") { return metaLine(p, nt, .noop) }
         case 3:
             if tokenIs(p, 0, "get") { return retrieval(p, nt, touch: false, cas: false) }
@@ -455,14 +456,18 @@ public struct TextRequestDecoder: Sendable {
 
     // MARK: - Meta commands
 
-    /// mg <key> <flag>*, ms <key> <datalen> <flag>* (then a data block), md <key> <flag>*, mn.
-    /// Supported flags: b, k, O, q on all; c f s t v u T on mg; c C F I-less M T on ms; C on md.
-    /// Other flags get `CLIENT_ERROR invalid flag` (the ms data block is swallowed). Errors are
-    /// answered even with `q`, as memcached does.
+    /// mg <key> <flag>*, ms <key> <datalen> <flag>* (then a data block), md <key> <flag>*,
+    /// ma <key> <flag>*, mn.
+    /// Supported flags: b, k, O, q on all; c f s t v u T, and h l (accepted, not answered: the
+    /// store keeps no access history) on mg; c C F I-less M T on ms; C on md; c t v C D J M (I + D -) N T on ma.
+    /// Other flags, and a flag given twice, get memcached 1.6's errors (`invalid flag` and
+    /// `duplicate flag` for mg and ms, `invalid or duplicate flag` for md and ma; the ms data block
+    /// is swallowed). Errors are answered even with `q`, as memcached does.
     private func metaLine(_ p: UnsafeBufferPointer<UInt8>, _ nt: Int, _ kind: MetaRequestContext.Kind) -> LineOutcome {
         if kind == .noop {
             return nt == 1 ? .request(MemcacheRequest(.noop, meta: MetaRequestContext(kind: .noop))) : .error(TextDecodeError(.error))
         }
+        if kind == .arithmetic && nt < 2 { return .error(TextDecodeError(.error)) }
         guard nt >= 2 else { return .error(TextDecodeError(Self.badFormat, closeConnection: kind == .set)) }
         var firstFlag = 2
         var dataLength = 0
@@ -479,9 +484,18 @@ public struct TextRequestDecoder: Sendable {
         var clientFlags: UInt32 = 0
         var compareCAS: UInt64 = 0
         var mode: StoreMode = .set
+        var counter = MetaArithmetic(key: [])
         var failure: TextResponse?
+        // memcached lumps every flag error of md and ma into one message.
+        let lumped = kind == .delete || kind == .arithmetic
+        func flagError(_ specific: String) -> TextResponse { .clientError(lumped ? "invalid or duplicate flag" : specific) }
+        var seen: UInt64 = 0
         for t in firstFlag..<nt where failure == nil {
             let a = tokens[2 * t], e = tokens[2 * t + 1]
+            if let bit = Self.flagBit(p[a]) {
+                if seen & bit != 0 { failure = flagError("duplicate flag"); break }
+                seen |= bit
+            }
             switch (kind, p[a]) {
             case (_, UInt8(ascii: "b")):
                 base64 = true
@@ -493,28 +507,47 @@ public struct TextRequestDecoder: Sendable {
             case (_, UInt8(ascii: "O")):
                 if e - a - 1 > 32 { failure = .clientError("opaque token too long"); break }
                 ctx.returnFlags.append(.opaque(Array(UnsafeBufferPointer(rebasing: p[(a + 1)..<e]))))
-            case (.get, UInt8(ascii: "c")), (.set, UInt8(ascii: "c")):
+            case (.get, UInt8(ascii: "c")), (.set, UInt8(ascii: "c")), (.arithmetic, UInt8(ascii: "c")):
                 ctx.returnFlags.append(.cas)
                 withCAS = true
             case (.get, UInt8(ascii: "f")):
                 ctx.returnFlags.append(.clientFlags)
             case (.get, UInt8(ascii: "s")):
                 ctx.returnFlags.append(.size)
-            case (.get, UInt8(ascii: "t")):
+            case (.get, UInt8(ascii: "t")), (.arithmetic, UInt8(ascii: "t")):
                 ctx.returnFlags.append(.ttl)
-            case (.get, UInt8(ascii: "v")):
+            case (.get, UInt8(ascii: "v")), (.arithmetic, UInt8(ascii: "v")):
                 ctx.returnValue = true
-            case (.get, UInt8(ascii: "u")):
-                break // "don't bump the item in the LRU": nothing to do here
-            case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+            case (.get, UInt8(ascii: "u")), (.get, UInt8(ascii: "h")), (.get, UInt8(ascii: "l")):
+                // u: "don't bump the item in the LRU", nothing to do here. h (hit before) and l
+                // (seconds since the last access): the replicated store keeps no access history,
+                // so they are left out of the answer rather than made up.
+                break
+            case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")), (.arithmetic, UInt8(ascii: "T")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
                 exptime = v
             case (.set, UInt8(ascii: "F")):
                 guard let v = ASCII.parseUInt32(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
                 clientFlags = v
-            case (.set, UInt8(ascii: "C")), (.delete, UInt8(ascii: "C")):
-                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+            case (.set, UInt8(ascii: "C")), (.delete, UInt8(ascii: "C")), (.arithmetic, UInt8(ascii: "C")):
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
                 compareCAS = v
+            case (.arithmetic, UInt8(ascii: "N")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                counter.vivifyExptime = v
+            case (.arithmetic, UInt8(ascii: "J")):
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                counter.initial = v
+            case (.arithmetic, UInt8(ascii: "D")):
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                counter.delta = v
+            case (.arithmetic, UInt8(ascii: "M")):
+                guard e - a == 2 else { failure = flagError("invalid mode for ma M token"); break }
+                switch p[a + 1] {
+                case UInt8(ascii: "I"), UInt8(ascii: "+"): counter.operation = .increment
+                case UInt8(ascii: "D"), UInt8(ascii: "-"): counter.operation = .decrement
+                default: failure = .clientError("invalid mode for ma M token")
+                }
             case (.set, UInt8(ascii: "M")):
                 guard e - a == 2 else { failure = .clientError("invalid mode for ms"); break }
                 switch p[a + 1] | 0x20 {   // either case
@@ -526,7 +559,7 @@ public struct TextRequestDecoder: Sendable {
                 default: failure = .clientError("invalid mode for ms")
                 }
             default:
-                failure = .clientError("invalid flag")
+                failure = flagError("invalid flag")
             }
         }
         var key: [UInt8] = []
@@ -534,7 +567,7 @@ public struct TextRequestDecoder: Sendable {
             if tokenLength(1) > limits.maxKeyLength {
                 failure = Self.badFormat
             } else if base64 {
-                if let k = Base64.decode(p, tokens[2], tokens[3]), !k.isEmpty { key = k } else { failure = .clientError("error decoding key") }
+                if let k = Base64.decode(p, tokens[2], tokens[3]), !k.isEmpty { key = k } else { failure = flagError("error decoding key") }
             } else {
                 key = bytes(p, 1)
             }
@@ -551,6 +584,11 @@ public struct TextRequestDecoder: Sendable {
             return .request(MemcacheRequest(command, noreply: ctx.quiet, meta: ctx))
         case .delete:
             return .request(MemcacheRequest(.delete(key: key, cas: compareCAS), noreply: ctx.quiet, meta: ctx))
+        case .arithmetic:
+            counter.key = key
+            counter.touchExptime = exptime
+            counter.cas = compareCAS
+            return .request(MemcacheRequest(.metaArithmetic(counter), noreply: ctx.quiet, meta: ctx))
         case .set:
             guard dataLength <= limits.maxValueLength else {
                 return .swallow(TextDecodeError(.serverError("object too large for cache")), length: dataLength)
@@ -560,6 +598,15 @@ public struct TextRequestDecoder: Sendable {
                                        noreply: ctx.quiet, meta: ctx), length: dataLength)
         case .noop:
             return .error(TextDecodeError(.error))
+        }
+    }
+
+    /// A flag letter's bit in the set of flags seen on one meta line (A–Z, a–z); nil for others.
+    private static func flagBit(_ c: UInt8) -> UInt64? {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return 1 << UInt64(c - UInt8(ascii: "A"))
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return 1 << UInt64(26 + c - UInt8(ascii: "a"))
+        default: return nil
         }
     }
 }

@@ -50,6 +50,7 @@ func runClient(_ executable: String, _ arguments: [String], seconds: Double = 12
 let examples = FileManager.default.currentDirectoryPath + "/Examples/memcache"
 let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
 let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
+let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import meta_memcache"]).status) == 0
 
 @Suite(.serialized) struct FrontDoorTests {
     /// The front door is the same over either backend.
@@ -63,6 +64,14 @@ let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import py
 
     /// Two PHP processes, one through each sidecar, each increment one session value N times under
     /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
+    /// A meta-protocol-only client (meta-memcache: mg, ms, md, ma), as Dalli 5 would be.
+    @Test(.enabled(if: hasMetaMemcache, "meta-memcache is not installed (make deps installs it)"))
+    func metaMemcacheThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let run = try runClient("/usr/bin/env", ["python3", examples + "/meta_memcache_checks.py", cluster.sockets[0], cluster.sockets[1]])
+        #expect(run.status == 0 && run.output.contains("all meta-memcache checks passed"), "\(run.output)")
+    }
+
     @Test(.enabled(if: hasPHP, "php-cli and php-memcached are not installed (make deps installs them)"),
           arguments: ["1", "0"])
     func phpSessionLocksHoldAcrossHosts(binary: String) throws {

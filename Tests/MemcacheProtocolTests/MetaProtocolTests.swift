@@ -41,7 +41,19 @@ import Testing
         for (line, response) in [
             ("mg k x", TextResponse.clientError("invalid flag")),
             ("mg k Tsoon", .clientError("bad token in command line format")),
-            ("md k v", .clientError("invalid flag")),
+            ("md k v", .clientError("invalid or duplicate flag")),
+            ("mg k v v", .clientError("duplicate flag")),
+            ("md k q q", .clientError("invalid or duplicate flag")),
+            ("ma k x", .clientError("invalid or duplicate flag")),
+            ("ma k Dx", .clientError("invalid or duplicate flag")),
+            ("ma k D", .clientError("invalid or duplicate flag")),
+            ("ma k N0 N0", .clientError("invalid or duplicate flag")),
+            ("ma k O1 O2", .clientError("invalid or duplicate flag")),
+            ("ma !!!! b", .clientError("invalid or duplicate flag")),
+            ("ma k Mx", .clientError("invalid mode for ma M token")),
+            ("ma k Mi", .clientError("invalid mode for ma M token")),
+            ("ma k J18446744073709551616 N0", .clientError("invalid or duplicate flag")),
+            ("ma", .error),
             ("mg k O" + String(repeating: "o", count: 33), .clientError("opaque token too long")),
             ("mg !!!! b", .clientError("error decoding key")),
             ("mg abc b", .clientError("error decoding key")),
@@ -53,6 +65,7 @@ import Testing
         }
         // ms errors with a known length swallow the block, q or not; without one, close.
         #expect(textEvents(b("ms k 3 MX q\r\nabc\r\nversion\r\n")) == [.error(TextDecodeError(.clientError("invalid mode for ms"))), v])
+        #expect(textEvents(b("ms k 1 T1 T1\r\nx\r\nversion\r\n")) == [.error(TextDecodeError(.clientError("duplicate flag"))), v])
         #expect(textEvents(b("ms k 3 Fx\r\nabc\r\nversion\r\n"))
             == [.error(TextDecodeError(.clientError("bad token in command line format"))), v])
         #expect(textEvents(b("ms k 5000 T1\r\n") + [UInt8](repeating: 0x61, count: 5000) + b("\r\nversion\r\n"),
@@ -61,6 +74,36 @@ import Testing
         #expect(textEvents(b("ms k x\r\nabc\r\nversion\r\n")) == [.error(TextDecodeError(.clientError("bad command line format"), closeConnection: true))])
         #expect(textEvents(b("ms k\r\nabc\r\n")) == [.error(TextDecodeError(.clientError("bad command line format"), closeConnection: true))])
         #expect(textEvents(b("ms k 2 q\r\nabc\r\n")) == [.error(TextDecodeError(.clientError("bad data chunk"), noreply: true, closeConnection: true))])
+    }
+
+    /// `ma`, as memcached 1.6 reads it: D, M (I + D -), N with J, T, C, and the return flags.
+    @Test func metaArithmeticDecodes() {
+        let k = b("cnt")
+        #expect(textEvents(b("ma cnt\r\n")) == [meta(.metaArithmetic(MetaArithmetic(key: k)), MetaRequestContext(kind: .arithmetic, key: k))])
+        #expect(textEvents(b("ma cnt D5 MD N60 J10 T30 C7 c t v q O1 k\r\n"))
+            == [meta(.metaArithmetic(MetaArithmetic(.decrement, key: k, delta: 5, initial: 10, vivifyExptime: 60, touchExptime: 30, cas: 7)),
+                     MetaRequestContext(kind: .arithmetic, key: k, returnFlags: [.cas, .ttl, .opaque(b("1")), .key],
+                                        returnValue: true, quiet: true))])
+        for (mode, op) in [("I", ArithmeticOperation.increment), ("+", .increment), ("D", .decrement), ("-", .decrement)] {
+            #expect(textEvents(b("ma cnt M\(mode)\r\n")) == [meta(.metaArithmetic(MetaArithmetic(op, key: k)),
+                                                                   MetaRequestContext(kind: .arithmetic, key: k))], "\(mode)")
+        }
+        // h and l are read and left out of the answer (no access history is kept).
+        #expect(textEvents(b("mg cnt v h l t\r\n"))
+            == [meta(.get(keys: [k], withCAS: false), MetaRequestContext(kind: .get, key: k, returnFlags: [.ttl], returnValue: true))])
+    }
+
+    @Test func metaArithmeticAnswers() {
+        let k = b("cnt")
+        let full = MetaRequestContext(kind: .arithmetic, key: k, returnFlags: [.key, .opaque(b("12")), .cas, .ttl], returnValue: true)
+        #expect(MetaResponse.counter(42, cas: 5, ttlSeconds: nil, created: false).bytes(for: full) == b("VA 2 kcnt O12 c5 t-1\r\n42\r\n"))
+        #expect(MetaResponse.counter(0, cas: 1, ttlSeconds: 100, created: true)
+            .bytes(for: MetaRequestContext(kind: .arithmetic, key: k, returnFlags: [.ttl])) == b("HD t100\r\n"))
+        // q hides the answer for an existing counter, not for one N created (memcached 1.6 does the same).
+        let quiet = MetaRequestContext(kind: .arithmetic, key: k, returnValue: true, quiet: true)
+        #expect(!MetaResponse.counter(1, cas: 2, ttlSeconds: nil, created: false).shouldRespond(for: quiet))
+        #expect(MetaResponse.counter(7, cas: 1, ttlSeconds: nil, created: true).shouldRespond(for: quiet))
+        #expect(MetaResponse.notFound.shouldRespond(for: quiet) && MetaResponse.exists.shouldRespond(for: quiet))
     }
 
     @Test func metaResponses() {

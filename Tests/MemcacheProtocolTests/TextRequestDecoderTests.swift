@@ -70,7 +70,7 @@ import Testing
         let ok = req(.version)
         for line in ["bogus", "", "   ", "GET a", "get", "gets", "gat 10", "version x", "quit now", "touch k",
                      "incr k", "incr k 1 2 3", "delete", "delete a b c d", "verbosity", "flush_all 1 2 noreply",
-                     "mn x", "ma k", "me k"] {
+                     "mn x", "ma", "me k"] {
             #expect(textEvents(b(line + "\r\nversion\r\n")) == [textError(.error), ok], "\(line)")
         }
     }
