@@ -129,26 +129,45 @@ private func streamSocket(_ family: Int32, timeoutSeconds: Int) -> Int32? {
 /// `terminator` (memcached's text protocol: readiness checks, `stats`, raw gets and sets).
 /// Nil if the connection or a read fails first.
 public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
+    loopbackExchange(port, command, until: Array(terminator.utf8), timeoutSeconds: timeoutSeconds)
+}
+
+/// `loopbackExchange` ending at a byte sequence (binary protocol answers).
+public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: [UInt8], timeoutSeconds: Int = 2) -> [UInt8]? {
+    loopbackExchange(port, command, timeoutSeconds: timeoutSeconds) { $0.count >= terminator.count && $0.suffix(terminator.count).elementsEqual(terminator) }
+}
+
+/// `loopbackExchange` ending when `complete` says the reply so far is whole.
+public func loopbackExchange(_ port: Int, _ command: [UInt8], timeoutSeconds: Int = 2, until complete: ([UInt8]) -> Bool) -> [UInt8]? {
     guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
     defer { close(fd) }
-    return exchange(fd, command, until: terminator)
+    return exchange(fd, command, until: complete)
 }
 
 /// `loopbackExchange` on the Unix socket at `path` (the sidecar's memcache front door).
 public func unixExchange(_ path: String, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
-    guard let fd = connectUnix(path, timeoutSeconds: timeoutSeconds) else { return nil }
-    defer { close(fd) }
-    return exchange(fd, command, until: terminator)
+    unixExchange(path, command, until: Array(terminator.utf8), timeoutSeconds: timeoutSeconds)
 }
 
-/// Sends `command` on `fd` and reads until the reply ends with `terminator`; nil if a read fails first.
-private func exchange(_ fd: Int32, _ command: [UInt8], until terminator: String) -> [UInt8]? {
+/// `unixExchange` ending at a byte sequence (binary protocol answers).
+public func unixExchange(_ path: String, _ command: [UInt8], until terminator: [UInt8], timeoutSeconds: Int = 2) -> [UInt8]? {
+    unixExchange(path, command, timeoutSeconds: timeoutSeconds) { $0.count >= terminator.count && $0.suffix(terminator.count).elementsEqual(terminator) }
+}
+
+/// `unixExchange` ending when `complete` says the reply so far is whole.
+public func unixExchange(_ path: String, _ command: [UInt8], timeoutSeconds: Int = 2, until complete: ([UInt8]) -> Bool) -> [UInt8]? {
+    guard let fd = connectUnix(path, timeoutSeconds: timeoutSeconds) else { return nil }
+    defer { close(fd) }
+    return exchange(fd, command, until: complete)
+}
+
+/// Sends `command` on `fd` and reads until `complete` holds for the reply; nil if a read fails first.
+private func exchange(_ fd: Int32, _ command: [UInt8], until complete: ([UInt8]) -> Bool) -> [UInt8]? {
     let sent = command.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     guard sent == command.count else { return nil }
     var reply = [UInt8]()
     var buffer = [UInt8](repeating: 0, count: 65536)
-    let end = Array(terminator.utf8)
-    while !(reply.count >= end.count && Array(reply.suffix(end.count)) == end) {
+    while !complete(reply) {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n <= 0 { return nil }
         reply.append(contentsOf: buffer[0..<n])
