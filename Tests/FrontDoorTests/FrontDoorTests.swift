@@ -50,6 +50,7 @@ func runClient(_ executable: String, _ arguments: [String], seconds: Double = 12
 let examples = FileManager.default.currentDirectoryPath + "/Examples/memcache"
 let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
 let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
+let hasDalli = (try? runClient("/usr/bin/ruby", ["-e", "require 'dalli'; require 'rack'; require 'connection_pool'"]).status) == 0
 let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import meta_memcache"]).status) == 0
 
 @Suite(.serialized) struct FrontDoorTests {
@@ -64,6 +65,14 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
 
     /// Two PHP processes, one through each sidecar, each increment one session value N times under
     /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
+    /// Ruby: Dalli 3 (binary protocol) and Rack::Session::Dalli, a session moving between hosts.
+    @Test(.enabled(if: hasDalli, "ruby-dalli, ruby-rack and ruby-connection-pool are not installed (make deps installs them)"))
+    func dalliAndRackSessionsThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let run = try runClient("/usr/bin/ruby", [examples + "/dalli_checks.rb", cluster.sockets[0], cluster.sockets[1]])
+        #expect(run.status == 0 && run.output.contains("all Dalli checks passed"), "\(run.output)")
+    }
+
     /// A meta-protocol-only client (meta-memcache: mg, ms, md, ma), as Dalli 5 would be.
     @Test(.enabled(if: hasMetaMemcache, "meta-memcache is not installed (make deps installs it)"))
     func metaMemcacheThroughTwoSidecars() throws {
