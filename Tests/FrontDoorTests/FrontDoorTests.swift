@@ -9,6 +9,8 @@ final class FrontDoorCluster: @unchecked Sendable {
     let nodes: [any StoreServer]
     let sidecars: [SidecarProcess]
     var sockets: [String] { sidecars.indices.map { dir.file("mc\($0).sock") } }
+    /// Each sidecar's memcache TCP listener on loopback (for clients without Unix sockets).
+    let tcpPorts: [Int]
     /// The memcached nodes, for the tests that read them raw.
     var memcached: [MemcachedServer] { nodes.compactMap { $0 as? MemcachedServer } }
 
@@ -17,9 +19,12 @@ final class FrontDoorCluster: @unchecked Sendable {
         nodes = try startStoreServers(backend, count: 3, dir: dir)
         let keyring = try SidecarProcess.makeKeyring(in: dir)
         let addresses = nodes.map(\.address)
+        let tcpPorts = [freeLoopbackPort(), freeLoopbackPort()]
+        self.tcpPorts = tcpPorts
         sidecars = try (0..<2).map { i in
             try SidecarProcess(dir: dir, name: "sidecar\(i)", backend: backend, nodes: addresses, keyring: keyring,
-                               extra: ["--memcache-socket", dir.file("mc\(i).sock"), "--poll-timeout-ms", "200",
+                               extra: ["--memcache-socket", dir.file("mc\(i).sock"),
+                                       "--memcache-listen", "127.0.0.1:\(tcpPorts[i])", "--poll-timeout-ms", "200",
                                        "--connect-timeout-ms", "200", "--retry-interval-ms", "500"])
         }
     }
@@ -50,6 +55,8 @@ func runClient(_ executable: String, _ arguments: [String], seconds: Double = 12
 let examples = FileManager.default.currentDirectoryPath + "/Examples/memcache"
 let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
 let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
+let hasSpymemcached = FileManager.default.isExecutableFile(atPath: "/usr/bin/javac")
+    && FileManager.default.fileExists(atPath: "/usr/share/java/spymemcached.jar")
 let hasDalli = (try? runClient("/usr/bin/ruby", ["-e", "require 'dalli'; require 'rack'; require 'connection_pool'"]).status) == 0
 let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import meta_memcache"]).status) == 0
 
@@ -65,6 +72,18 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
 
     /// Two PHP processes, one through each sidecar, each increment one session value N times under
     /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
+    /// Java: spymemcached (under Tomcat's memcached-session-manager), text and binary, over TCP.
+    @Test(.enabled(if: hasSpymemcached, "a JDK and libspymemcached-java are not installed (make deps installs them)"))
+    func spymemcachedThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let classes = cluster.dir.file("classes")
+        let jar = "/usr/share/java/spymemcached.jar"
+        let compiled = try runClient("/usr/bin/javac", ["-cp", jar, "-d", classes, examples + "/SpyChecks.java"])
+        try #require(compiled.status == 0, "\(compiled.output)")
+        let run = try runClient("/usr/bin/java", ["-cp", classes + ":" + jar, "SpyChecks", String(cluster.tcpPorts[0]), String(cluster.tcpPorts[1])])
+        #expect(run.status == 0 && run.output.contains("all spymemcached checks passed"), "\(run.output)")
+    }
+
     /// Ruby: Dalli 3 (binary protocol) and Rack::Session::Dalli, a session moving between hosts.
     @Test(.enabled(if: hasDalli, "ruby-dalli, ruby-rack and ruby-connection-pool are not installed (make deps installs them)"))
     func dalliAndRackSessionsThroughTwoSidecars() throws {
