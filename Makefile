@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 export SWIFT
-APT_PACKAGES := memcached libmemcached-dev libmemcached-tools redis-server redis-tools libhiredis-dev nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables ruby ruby-dalli ruby-rack ruby-connection-pool openjdk-17-jdk-headless libspymemcached-java
+APT_PACKAGES := memcached libmemcached-dev libmemcached-tools redis-server redis-tools libhiredis-dev nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables ruby ruby-dalli ruby-rack ruby-connection-pool openjdk-17-jdk-headless libspymemcached-java golang-go golang-github-bradfitz-gomemcache-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: deps build release test demo bench bench-doors routing-experiment docker-check clean

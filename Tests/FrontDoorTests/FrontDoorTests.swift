@@ -57,6 +57,8 @@ let hasPHP = FileManager.default.isExecutableFile(atPath: "/usr/bin/php")
 let hasPymemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import pymemcache"]).status) == 0
 let hasSpymemcached = FileManager.default.isExecutableFile(atPath: "/usr/bin/javac")
     && FileManager.default.fileExists(atPath: "/usr/share/java/spymemcached.jar")
+let hasGomemcache = FileManager.default.isExecutableFile(atPath: "/usr/bin/go")
+    && FileManager.default.fileExists(atPath: "/usr/share/gocode/src/github.com/bradfitz/gomemcache/memcache/memcache.go")
 let hasDalli = (try? runClient("/usr/bin/ruby", ["-e", "require 'dalli'; require 'rack'; require 'connection_pool'"]).status) == 0
 let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import meta_memcache"]).status) == 0
 
@@ -82,6 +84,18 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
         try #require(compiled.status == 0, "\(compiled.output)")
         let run = try runClient("/usr/bin/java", ["-cp", classes + ":" + jar, "SpyChecks", String(cluster.tcpPorts[0]), String(cluster.tcpPorts[1])])
         #expect(run.status == 0 && run.output.contains("all spymemcached checks passed"), "\(run.output)")
+    }
+
+    /// Go: gomemcache (under Go's memcache session stores), over the Unix sockets.
+    @Test(.enabled(if: hasGomemcache, "golang-go and golang-github-bradfitz-gomemcache-dev are not installed (make deps installs them)"))
+    func gomemcacheThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let binary = cluster.dir.file("gomemcache_checks")
+        let built = try runClient("/usr/bin/env", ["GO111MODULE=off", "GOPATH=/usr/share/gocode", "GOCACHE=" + cluster.dir.file("gocache"),
+                                                   "go", "build", "-o", binary, examples + "/gomemcache_checks.go"], seconds: 300)
+        try #require(built.status == 0, "\(built.output)")
+        let run = try runClient(binary, [cluster.sockets[0], cluster.sockets[1]])
+        #expect(run.status == 0 && run.output.contains("all gomemcache checks passed"), "\(run.output)")
     }
 
     /// Ruby: Dalli 3 (binary protocol) and Rack::Session::Dalli, a session moving between hosts.
