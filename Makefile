@@ -16,6 +16,7 @@ deps:
 	fi
 	@python3 -c 'import pymemcache' 2>/dev/null || python3 -m pip install -q pymemcache
 	@python3 -c 'import meta_memcache' 2>/dev/null || python3 -m pip install -q 'meta-memcache>=4.3,<5'
+	@python3 -c 'import django' 2>/dev/null || python3 -m pip install -q 'django>=4.2,<5'
 	@command -v schemathesis >/dev/null || python3 -m pip install -q schemathesis
 
 build: deps

@@ -154,7 +154,9 @@ public struct MemcacheItems: Sendable {
             let loaded = try await storage.load(storeKey)
             var record: Record
             let result: UInt64
+            let created: Bool
             if let current = live(loaded, at: t) {
+                created = false
                 if compareCAS != 0, current.version != compareCAS { return .exists }
                 switch MemcacheArithmetic.apply(op, delta: delta, toStored: current.payload) {
                 case .failure: return .nonNumeric
@@ -173,12 +175,13 @@ public struct MemcacheItems: Sendable {
                 }
             } else {
                 guard let initial, let expiresAt = expiry(exptime, at: t) else { return .notFound }
+                created = true
                 result = initial
                 record = next(after: loaded, flags: 0, payload: MemcacheArithmetic.storedBytes(initial))
                 record.expiresAt = expiresAt
             }
             if try await storage.write(record, key: storeKey, expected: loaded) == .written {
-                return .value(result, cas: record.version, expiresAt: record.expiresAt, created: live(loaded, at: t) == nil)
+                return .value(result, cas: record.version, expiresAt: record.expiresAt, created: created)
             }
         }
         throw StoreUnavailable("too much contention on this key; retry")

@@ -1,4 +1,4 @@
-/// What a meta command (mg, ms, md, mn) asked to get back.
+/// What a meta command (mg, ms, md, ma, mn) asked to get back.
 public struct MetaRequestContext: Sendable, Equatable {
     public enum Kind: Sendable, Equatable { case get, set, delete, arithmetic, noop }
 

@@ -60,6 +60,7 @@ let hasSpymemcached = FileManager.default.isExecutableFile(atPath: "/usr/bin/jav
 let hasGomemcache = FileManager.default.isExecutableFile(atPath: "/usr/bin/go")
     && FileManager.default.fileExists(atPath: "/usr/share/gocode/src/github.com/bradfitz/gomemcache/memcache/memcache.go")
 let hasDalli = (try? runClient("/usr/bin/ruby", ["-e", "require 'dalli'; require 'rack'; require 'connection_pool'"]).status) == 0
+let hasDjango = (try? runClient("/usr/bin/env", ["python3", "-c", "import django, pymemcache"]).status) == 0
 let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import meta_memcache"]).status) == 0
 
 @Suite(.serialized) struct FrontDoorTests {
@@ -104,6 +105,15 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
         let cluster = try FrontDoorCluster()
         let run = try runClient("/usr/bin/ruby", [examples + "/dalli_checks.rb", cluster.sockets[0], cluster.sockets[1]])
         #expect(run.status == 0 && run.output.contains("all Dalli checks passed"), "\(run.output)")
+    }
+
+    /// Django's cache session backend (PyMemcacheCache), one cache alias per host: create, load,
+    /// cycle_key and logout across hosts.
+    @Test(.enabled(if: hasDjango, "Django is not installed (make deps installs it)"))
+    func djangoSessionsThroughTwoSidecars() throws {
+        let cluster = try FrontDoorCluster()
+        let run = try runClient("/usr/bin/env", ["python3", examples + "/django_sessions_checks.py", cluster.sockets[0], cluster.sockets[1]])
+        #expect(run.status == 0 && run.output.contains("all Django session checks passed"), "\(run.output)")
     }
 
     /// A meta-protocol-only client (meta-memcache: mg, ms, md, ma), as Dalli 5 would be.
