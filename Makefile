@@ -4,6 +4,8 @@ SWIFT ?= swift
 export SWIFT
 APT_PACKAGES := memcached libmemcached-dev libmemcached-tools redis-server redis-tools libhiredis-dev nutcracker serf haproxy pkg-config curl python3 python3-pip chromium nginx-light php-cli php-memcached nftables ruby ruby-dalli ruby-rack ruby-connection-pool openjdk-17-jdk-headless libspymemcached-java golang-go golang-github-bradfitz-gomemcache-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# A distribution's own python3 refuses pip by default (PEP 668); the test clients need these packages.
+PIP_INSTALL := PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q
 
 .PHONY: deps build release test demo bench bench-doors routing-experiment docker-check clean
 
@@ -14,10 +16,10 @@ deps:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
-	@python3 -c 'import pymemcache' 2>/dev/null || python3 -m pip install -q pymemcache
-	@python3 -c 'import meta_memcache' 2>/dev/null || python3 -m pip install -q 'meta-memcache>=4.3,<5'
-	@python3 -c 'import django' 2>/dev/null || python3 -m pip install -q 'django>=4.2,<5'
-	@command -v schemathesis >/dev/null || python3 -m pip install -q schemathesis
+	@python3 -c 'import pymemcache' 2>/dev/null || $(PIP_INSTALL) pymemcache
+	@python3 -c 'import meta_memcache' 2>/dev/null || $(PIP_INSTALL) 'meta-memcache>=4.3,<5'
+	@python3 -c 'import django, sys; sys.exit(django.VERSION < (4, 2))' 2>/dev/null || $(PIP_INSTALL) 'django>=4.2,<5'
+	@command -v schemathesis >/dev/null || $(PIP_INSTALL) schemathesis
 
 build: deps
 	$(SWIFT) build --product sessionmesh

@@ -31,7 +31,18 @@ public class SpyChecks {
         return new MemcachedClient(builder.build(), AddrUtil.getAddresses("127.0.0.1:" + port));
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        // Any exception ends the run at once: spymemcached's IO threads would keep the JVM alive.
+        try {
+            run(args);
+        } catch (Throwable t) {
+            System.out.println("FAILED: " + t);
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    static void run(String[] args) throws Exception {
         for (ConnectionFactoryBuilder.Protocol protocol : ConnectionFactoryBuilder.Protocol.values()) {
             String p = protocol.name().toLowerCase();
             MemcachedClient a = client(args[0], protocol), b = client(args[1], protocol);

@@ -69,5 +69,7 @@ func main() {
 	_, err = a.Get(id)
 	check(err == memcache.ErrCacheMiss, "the deleted session is ErrCacheMiss through A")
 	check(a.Delete(id) == memcache.ErrCacheMiss, "a second Delete is ErrCacheMiss")
+	long := string(bytes.Repeat([]byte("k"), 251))
+	check(a.Set(&memcache.Item{Key: long, Value: []byte("x")}) == memcache.ErrMalformedKey, "a key over 250 bytes is refused by the client")
 	fmt.Println("all gomemcache checks passed")
 }

@@ -144,8 +144,8 @@ public struct MemcacheItems: Sendable {
 
     /// `incr`/`decr`. `initial` (binary, and meta's `N`) is created on a miss, with `exptime`.
     /// Meta only: `compareCAS`, when non-zero, must equal the counter's CAS unique; `touchExptime`
-    /// gives the updated counter a new expiry (one in the past answers the value and removes it,
-    /// as memcached does).
+    /// gives the updated or created counter its expiry (one in the past answers the value and
+    /// leaves no counter, as memcached does).
     public func arithmetic(_ op: ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64,
                            compareCAS: UInt64 = 0, touchExptime: Int64? = nil) async throws(StoreUnavailable) -> ArithmeticResult {
         let storeKey = Self.storeKey(key)
@@ -174,7 +174,12 @@ public struct MemcacheItems: Sendable {
                     record.expiresAt = expiresAt
                 }
             } else {
-                guard let initial, let expiresAt = expiry(exptime, at: t) else { return .notFound }
+                guard let initial else { return .notFound }
+                // memcached creates the counter with N's TTL, then applies T over it; one already
+                // past is answered and gone at once, so nothing is written.
+                guard let expiresAt = expiry(touchExptime ?? exptime, at: t) else {
+                    return .value(initial, cas: (loaded?.record.version ?? 0) + 1, expiresAt: t, created: true)
+                }
                 created = true
                 result = initial
                 record = next(after: loaded, flags: 0, payload: MemcacheArithmetic.storedBytes(initial))

@@ -490,6 +490,8 @@ public struct TextRequestDecoder: Sendable {
         let lumped = kind == .delete || kind == .arithmetic
         func flagError(_ specific: String) -> TextResponse { .clientError(lumped ? "invalid or duplicate flag" : specific) }
         var seen: UInt64 = 0
+        // memcached checks the key's length before the flags.
+        if tokenLength(1) > limits.maxKeyLength { failure = Self.badFormat }
         for t in firstFlag..<nt where failure == nil {
             let a = tokens[2 * t], e = tokens[2 * t + 1]
             if let bit = Self.flagBit(p[a]) {
@@ -564,9 +566,7 @@ public struct TextRequestDecoder: Sendable {
         }
         var key: [UInt8] = []
         if failure == nil {
-            if tokenLength(1) > limits.maxKeyLength {
-                failure = Self.badFormat
-            } else if base64 {
+            if base64 {
                 if let k = Base64.decode(p, tokens[2], tokens[3]), !k.isEmpty { key = k } else { failure = flagError("error decoding key") }
             } else {
                 key = bytes(p, 1)

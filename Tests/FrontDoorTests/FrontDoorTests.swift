@@ -73,8 +73,6 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
         #expect(run.output.contains("all checks passed"))
     }
 
-    /// Two PHP processes, one through each sidecar, each increment one session value N times under
-    /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
     /// Java: spymemcached (under Tomcat's memcached-session-manager), text and binary, over TCP.
     @Test(.enabled(if: hasSpymemcached, "a JDK and libspymemcached-java are not installed (make deps installs them)"))
     func spymemcachedThroughTwoSidecars() throws {
@@ -124,6 +122,8 @@ let hasMetaMemcache = (try? runClient("/usr/bin/env", ["python3", "-c", "import 
         #expect(run.status == 0 && run.output.contains("all meta-memcache checks passed"), "\(run.output)")
     }
 
+    /// Two PHP processes, one through each sidecar, each increment one session value N times under
+    /// php-memcached's session lock (an `add` of the lock key): exactly 2N, in both protocols.
     @Test(.enabled(if: hasPHP, "php-cli and php-memcached are not installed (make deps installs them)"),
           arguments: ["1", "0"])
     func phpSessionLocksHoldAcrossHosts(binary: String) throws {

@@ -11,8 +11,9 @@ import TestSupport
 /// - CAS uniques (`c<n>` in meta, the fifth field of a `VALUE` line): memcached counts globally,
 ///   the store uses each record's version. A step may use `{cas}`, the last unique that server
 ///   answered, so compare-and-set is exercised on each.
-/// - TTLs above zero (`t<n>`): a second may pass between steps; `t-1` is kept. The script asks `t`
-///   only of items with a TTL: the sidecar caps a TTL-less item at its absolute timeout and says so.
+/// - TTLs above zero (`t<n>`), rounded to tens: a second may pass between steps (the script's
+///   TTLs are multiples of ten); `t-1` is kept. The script asks `t` only of items with a TTL: the
+///   sidecar caps a TTL-less item at its absolute timeout and says so.
 /// - `h` and `l` (hit before, last access): memcached answers them; the replicated store keeps no
 ///   access history and leaves them out, so they are dropped from memcached's answer.
 /// Deliberate differences are left out of the scripts: `flush_all` (refused), `version`, `stats`,
@@ -28,6 +29,11 @@ import TestSupport
         "ma c1 T200 t v", "mg c1 t v", "ma c1 T-1 v", "mg c1 v",
         // N with q: the creation is answered, an update is not.
         "ma c2 N100 J7 q v", "ma c2 N100 J7 q v", "mg c2 v t f", "incr c2 1",
+        // T over N when N creates: the counter takes T's TTL; one in the past answers and is gone,
+        // and so does a negative N.
+        "ma c4 N200 T100 t v", "ma c5 N100 T-1 v", "mg c5 v", "ma c6 N-1 J9 v", "mg c6 v",
+        // The key's length is checked before the flags.
+        "ma " + String(repeating: "k", count: 251) + " z", "md " + String(repeating: "k", count: 251) + " z",
         // b: a base64 key, created and answered base64. (memcached 1.6.18's mg answers `k` with the
         // decoded key, unlike its ma; the sidecar answers base64 with `b` for both, so mg asks no `k`.)
         "ma Yzg= b k v N100 J3", "mg Yzg= b v",
@@ -83,7 +89,7 @@ import TestSupport
                 }
                 for token in fields {
                     if token.hasPrefix("c"), let n = Int(token.dropFirst()) { cas = String(n); tokens.append("c#"); continue }
-                    if token.hasPrefix("t"), let n = Int(token.dropFirst()), n > 0 { tokens.append("t+"); continue }
+                    if token.hasPrefix("t"), let n = Int(token.dropFirst()), n > 0 { tokens.append("t~\((n + 5) / 10 * 10)"); continue }
                     if token.first == "h" || token.first == "l", Int(token.dropFirst()) != nil { continue }
                     tokens.append(String(token))
                 }
@@ -117,7 +123,8 @@ import TestSupport
         let reference = try MemcachedServer(dir: dir)
         defer { reference.kill() }
         let meta = Self.run(Self.meta) { loopbackExchange(reference.port, $0, until: "MN\r\n") }
-        #expect(meta[0] == "NF\r\n" && meta[2] == "VA 1 t+ c#\r\n5\r\n" && meta[14] == "EX\r\n", "\(meta)")
+        #expect(meta[0] == "NF\r\n" && meta[2] == "VA 1 t~100 c#\r\n5\r\n" && meta[14] == "EX\r\n"
+                && meta[Self.meta.firstIndex(of: "ma c4 N200 T100 t v")!] == "VA 1 t~100\r\n0\r\n", "\(meta)")
         let text = Self.run(Self.text) { loopbackExchange(reference.port, $0, until: "MN\r\n") }
         #expect(text[2] == "VALUE t1 5 3 #\r\nabc\r\nEND\r\n" && text[11] == "EXISTS\r\n", "\(text)")
     }
