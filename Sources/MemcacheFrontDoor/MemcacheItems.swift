@@ -143,7 +143,7 @@ public struct MemcacheItems: Sendable {
     }
 
     /// `incr`/`decr`. `initial` (binary, and meta's `N`) is created on a miss, with `exptime`.
-    /// Meta only: `compareCAS`, when non-zero, must equal the counter's CAS unique; `touchExptime`
+    /// `compareCAS` (binary and meta), when non-zero, must equal the counter's CAS unique; `touchExptime` (meta)
     /// gives the updated or created counter its expiry (one in the past answers the value and
     /// leaves no counter, as memcached does).
     public func arithmetic(_ op: ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64,

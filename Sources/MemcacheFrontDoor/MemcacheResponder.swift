@@ -81,8 +81,8 @@ struct MemcacheResponder: Sendable {
             } else if request.shouldRespondText {
                 (item == nil ? TextResponse.notFound : .touched).encode(into: &out)
             }
-        case .arithmetic(let op, let key, let delta, let initial, let exptime):
-            let result = try await items.arithmetic(op, key: key, delta: delta, initial: initial, exptime: exptime)
+        case .arithmetic(let op, let key, let delta, let initial, let exptime, let cas):
+            let result = try await items.arithmetic(op, key: key, delta: delta, initial: initial, exptime: exptime, compareCAS: cas)
             switch result {
             case .value(let value, let cas, _, _):
                 if let binary = request.binary {

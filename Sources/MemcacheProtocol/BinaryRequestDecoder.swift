@@ -230,7 +230,7 @@ public struct BinaryRequestDecoder: Sendable {
             let rawExp = BigEndian.u32(body, 16)
             command = .arithmetic(op, key: key(), delta: BigEndian.u64(body, 0),
                                   initial: rawExp == 0xffff_ffff ? nil : BigEndian.u64(body, 8),
-                                  exptime: rawExp == 0xffff_ffff ? 0 : Int64(rawExp))
+                                  exptime: rawExp == 0xffff_ffff ? 0 : Int64(rawExp), cas: h.cas)
         case .quit, .quitq:
             command = .quit
         case .noop:

@@ -58,8 +58,9 @@ public enum MemcacheCommand: Sendable, Equatable {
     case delete(key: [UInt8], cas: UInt64)
     case touch(key: [UInt8], exptime: Int64)
     /// Text incr/decr: `initial` nil (a miss is NOT_FOUND). Binary INCREMENT/DECREMENT: `initial`
-    /// is the value to create on a miss, or nil when the expiration was 0xffffffff (a miss is NOT_FOUND).
-    case arithmetic(ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64)
+    /// is the value to create on a miss, or nil when the expiration was 0xffffffff (a miss is NOT_FOUND);
+    /// a non-zero binary CAS must match the counter's, as memcached checks it.
+    case arithmetic(ArithmeticOperation, key: [UInt8], delta: UInt64, initial: UInt64?, exptime: Int64, cas: UInt64 = 0)
     /// Meta `ma`.
     case metaArithmetic(MetaArithmetic)
     /// Binary NOOP (text has none).

@@ -67,6 +67,9 @@ import TestSupport
         Frame(opcode: 0x05, key: "nothing", extras: counterExtras(delta: 1, initial: 0, exptime: 0xffff_ffff)),
         Frame(opcode: 0x05, key: "b1", extras: counterExtras(delta: 1, initial: 0, exptime: 0)),
         Frame(opcode: 0x15, key: "n", extras: counterExtras(delta: 1, initial: 0, exptime: 0)),
+        Frame(opcode: 0x05, key: "n", extras: counterExtras(delta: 1, initial: 0, exptime: 0), fixedCAS: 1),
+        Frame(opcode: 0x00, key: "n"),
+        Frame(opcode: 0x05, key: "n", extras: counterExtras(delta: 1, initial: 0, exptime: 0), withLastCAS: true),
         Frame(opcode: 0x00, key: "n"),
         // touch and get-and-touch.
         Frame(opcode: 0x1c, key: "b1", extras: be32(200)), Frame(opcode: 0x1c, key: "nothing", extras: be32(200)),
