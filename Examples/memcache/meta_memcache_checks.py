@@ -6,14 +6,15 @@ SessionMesh memcache sockets.
 Checks, printing one line each and exiting non-zero on the first failure: hand-off (set through
 A, the same value through B), compare-and-set with the CAS token of the other host, refill (add)
 as a lock, counters (create on miss, deltas, floor at 0, a miss, compare-CAS, a TTL refresh),
-touch, delete and invalidate (a tombstone through both), a non-ASCII key (sent base64), and
+touch, delete and invalidate (a tombstone through both), a non-ASCII key (sent base64), leases
+(get_or_lease: one winner across hosts), stale-while-revalidate (md I: one recacher), and
 multi_get.
 """
 import socket
 import sys
 import uuid
 
-from meta_memcache import CacheClient, ConnectionPool, Key, ServerAddress, SetMode
+from meta_memcache import CacheClient, ConnectionPool, Key, LeasePolicy, ServerAddress, SetMode, StalePolicy
 from meta_memcache.errors import MemcacheError
 
 
@@ -91,6 +92,22 @@ check(a.invalidate(f"cart:{run}"), "invalidate of a missing key is fine")
 unicode_key = Key(f"sesión:{run}")
 check(a.set(unicode_key, "¡hola!", ttl=600), "set with a non-ASCII key")
 check(b.get(unicode_key) == "¡hola!", "the non-ASCII key reads back through B")
+
+# Leases (mg N): one client across the hosts wins the miss, the other waits and gets the value
+# once the winner writes it with the CAS token it was given.
+lease = LeasePolicy(ttl=30, miss_retries=3, miss_retry_wait=0.05, miss_max_retry_wait=0.1)
+winner_value, winner_token = a.get_or_lease_cas(f"report:{run}", lease_policy=lease)
+check(winner_value is None and winner_token is not None, "get_or_lease through A wins the miss")
+check(b.get_or_lease(f"report:{run}", lease_policy=lease) is None, "through B it loses and, with nobody writing, gives up")
+check(a.set(f"report:{run}", "monthly totals", ttl=600, cas_token=winner_token), "the winner writes with its token")
+check(b.get_or_lease(f"report:{run}", lease_policy=lease) == "monthly totals", "through B the value arrives")
+
+# Stale-while-revalidate (md I): readers keep the old value and exactly one recaches.
+stale = StalePolicy(mark_stale_on_deletion_ttl=30)
+check(a.delete(f"report:{run}", stale_policy=stale), "delete with a stale policy marks it stale through A")
+first, second = b._get(f"report:{run}"), a._get(f"report:{run}")
+check(first.value is None and first.flags.stale and first.flags.win, "the first reader through B sees it stale and wins (a miss, to recache)")
+check(second.value == "monthly totals" and second.flags.stale and not second.flags.win, "the next reader through A sees it stale and does not")
 
 # multi_get: hits and a miss in one call.
 for i in range(5):

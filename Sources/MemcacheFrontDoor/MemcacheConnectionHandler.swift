@@ -135,7 +135,8 @@ final class MemcacheConnectionHandler: ChannelDuplexHandler {
         busy = true
         let this = NIOLoopBound(self, eventLoop: context.eventLoop)
         let inbox = self.inbox
-        if case .get(let keys, let withCAS) = request.command {
+        // Text and binary gets read without a task; meta gets may write (leases), so they take the task path.
+        if case .get(let keys, let withCAS) = request.command, request.meta == nil {
             let items = responder.items
             if keys.count == 1 {
                 items.get(keys[0]) { result in

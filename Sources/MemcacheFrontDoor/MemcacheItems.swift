@@ -67,7 +67,10 @@ public struct MemcacheItems: Sendable {
         }
     }
 
-    public func store(_ mode: StoreMode, key: [UInt8], flags: UInt32, exptime: Int64, value: [UInt8], cas: UInt64) async throws(StoreUnavailable) -> StoreResult {
+    /// `invalidate` (meta `ms I`): a `.cas` store whose unique is older than the item's stores the
+    /// value anyway, marked stale, keeping the item's expiry and its win mark, as memcached does.
+    public func store(_ mode: StoreMode, key: [UInt8], flags: UInt32, exptime: Int64, value: [UInt8], cas: UInt64,
+                      invalidate: Bool = false) async throws(StoreUnavailable) -> StoreResult {
         let storeKey = Self.storeKey(key)
         for _ in 0..<Self.maxAttempts {
             let t = now()
@@ -85,8 +88,14 @@ public struct MemcacheItems: Sendable {
                 record = next(after: loaded, flags: flags, payload: value)
             case .cas:
                 guard let current else { return .notFound }
-                guard current.version == cas else { return .exists }
                 record = next(after: loaded, flags: flags, payload: value)
+                if current.version != cas {
+                    guard invalidate, cas < current.version else { return .exists }
+                    record.expiresAt = current.expiresAt
+                    record.marks = current.marks.intersection(.winSent).union(.stale)
+                    if try await storage.write(record, key: storeKey, expected: loaded) == .written { return .stored(cas: record.version) }
+                    continue
+                }
             case .append, .prepend:
                 // memcached ignores the flags and exptime of append/prepend, and checks a CAS if given.
                 guard let current else { return .notStored }
@@ -137,6 +146,7 @@ public struct MemcacheItems: Sendable {
             }
             var record = next(after: loaded, flags: current.flags, payload: current.payload)
             record.expiresAt = expiresAt
+            record.marks = current.marks
             if try await storage.write(record, key: storeKey, expected: loaded) == .written { return Self.item(record) }
         }
         throw StoreUnavailable("too much contention on this key; retry")
@@ -194,19 +204,19 @@ public struct MemcacheItems: Sendable {
 
     // MARK: Helpers
 
-    private func live(_ loaded: LoadedRecord?, at t: Int64) -> Record? {
+    func live(_ loaded: LoadedRecord?, at t: Int64) -> Record? {
         guard let record = loaded?.record, record.isLive(at: t) else { return nil }
         return record
     }
 
     /// The record that follows `loaded` (a tombstone or expired record included: versions never go back).
-    private func next(after loaded: LoadedRecord?, flags: UInt32, payload: [UInt8]) -> Record {
+    func next(after loaded: LoadedRecord?, flags: UInt32, payload: [UInt8]) -> Record {
         Record(namespace: .memcacheItem, version: (loaded?.record.version ?? 0) + 1, writeID: newWriteID(),
                expiresAt: now() + maxLifetime, flags: flags, payload: payload)
     }
 
     /// A tombstone over `loaded`, kept until the record's own expiry.
-    private func remove(_ loaded: LoadedRecord, key storeKey: String) async throws(StoreUnavailable) -> WriteOutcome {
+    func remove(_ loaded: LoadedRecord, key storeKey: String) async throws(StoreUnavailable) -> WriteOutcome {
         var tombstone = next(after: loaded, flags: 0, payload: [])
         tombstone.isTombstone = true
         tombstone.expiresAt = loaded.record.expiresAt
@@ -214,7 +224,7 @@ public struct MemcacheItems: Sendable {
     }
 
     /// memcached's expiry capped at `maxLifetime`; nil when already expired.
-    private func expiry(_ exptime: Int64, at t: Int64) -> Int64? {
+    func expiry(_ exptime: Int64, at t: Int64) -> Int64? {
         switch MemcacheExpiry.resolve(exptime: exptime, nowMilliseconds: t) {
         case .expired: return nil
         case .never: return t + maxLifetime
@@ -222,7 +232,7 @@ public struct MemcacheItems: Sendable {
         }
     }
 
-    private static func item(_ record: Record) -> Item {
+    static func item(_ record: Record) -> Item {
         Item(value: record.payload, flags: record.flags, cas: record.version, expiresAt: record.expiresAt)
     }
 }

@@ -48,6 +48,12 @@ struct MemcacheResponder: Sendable {
 
     private func answer(_ request: MemcacheRequest, into out: inout [UInt8]) async throws(StoreUnavailable) {
         switch request.command {
+        case .get(let keys, _) where request.meta != nil:
+            stats.gets.add(keys.count, ordering: .relaxed)
+            try await metaGet(request, key: keys[0], touchExptime: nil, into: &out)
+        case .getAndTouch(let keys, let exptime, _) where request.meta != nil:
+            stats.touches.add(keys.count, ordering: .relaxed)
+            try await metaGet(request, key: keys[0], touchExptime: exptime, into: &out)
         case .get(let keys, let withCAS):
             stats.gets.add(keys.count, ordering: .relaxed)
             let found = try await getAll(keys)
@@ -59,7 +65,8 @@ struct MemcacheResponder: Sendable {
             retrieval(request, keys: keys, found: found, withCAS: withCAS, into: &out)
         case .store(let mode, let key, let flags, let exptime, let value, let cas):
             stats.sets.add(1, ordering: .relaxed)
-            let result = try await items.store(mode, key: key, flags: flags, exptime: exptime, value: value, cas: cas)
+            let result = try await items.store(mode, key: key, flags: flags, exptime: exptime, value: value, cas: cas,
+                                               invalidate: request.meta?.lease.invalidate ?? false)
             switch result {
             case .stored(let cas): reply(request, text: .stored, meta: .done(cas: cas), binary: .success, cas: cas, into: &out)
             case .notStored: reply(request, text: .notStored, meta: .notStored, binary: mode == .add ? .keyExists : mode == .replace ? .keyNotFound : .itemNotStored, into: &out)
@@ -67,7 +74,11 @@ struct MemcacheResponder: Sendable {
             case .notFound: reply(request, text: .notFound, meta: .notFound, binary: .keyNotFound, into: &out)
             }
         case .delete(let key, let cas):
-            switch try await items.delete(key, cas: cas) {
+            let lease = request.meta?.lease
+            let result = lease?.invalidate == true
+                ? try await items.invalidate(key, cas: cas, staleExptime: lease?.staleExptime)
+                : try await items.delete(key, cas: cas)
+            switch result {
             case .deleted: reply(request, text: .deleted, meta: .done(cas: 0), binary: .success, into: &out)
             case .notFound: reply(request, text: .notFound, meta: .notFound, binary: .keyNotFound, into: &out)
             case .exists: reply(request, text: .exists, meta: .exists, binary: .keyExists, into: &out)
@@ -142,6 +153,20 @@ struct MemcacheResponder: Sendable {
         case .quit:
             if let binary = request.binary, request.shouldRespond(status: .success) { BinaryResponse.success(for: binary).encode(into: &out) }
         }
+    }
+
+    /// A meta get (`mg`), with its lease flags: a hit, a created item or a miss.
+    private func metaGet(_ request: MemcacheRequest, key: [UInt8], touchExptime: Int64?, into out: inout [UInt8]) async throws(StoreUnavailable) {
+        guard let meta = request.meta else { return }
+        let found = try await items.leaseGet(key, vivifyExptime: meta.lease.vivifyExptime, recacheBelow: meta.lease.recacheBelow,
+                                             touchExptime: touchExptime)
+        stats.hits.add(found == nil ? 0 : 1, ordering: .relaxed)
+        stats.misses.add(found == nil ? 1 : 0, ordering: .relaxed)
+        let now = items.now()
+        let response = found.map { item, lease in
+            MetaResponse.hit(value: item.value, flags: item.flags, cas: item.cas, ttlSeconds: max(0, (item.expiresAt - now) / 1000), lease: lease)
+        } ?? .miss
+        if response.shouldRespond(for: meta) { response.encode(for: meta, into: &out) }
     }
 
     /// Reads every key concurrently, so they share the store's coalesced multi-key `gets`.

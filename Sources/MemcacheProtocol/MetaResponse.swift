@@ -28,21 +28,58 @@ public struct MetaRequestContext: Sendable, Equatable {
     public var returnValue: Bool
     /// `q`: hide EN (mg), HD (ms, md, and ma on an existing counter); errors and hits are still answered.
     public var quiet: Bool
+    /// The lease flags: mg `N` and `R`, ms and md `I`, md `T`.
+    public var lease: MetaLeaseRequest
 
-    public init(kind: Kind, key: [UInt8] = [], returnFlags: [ReturnFlag] = [], returnValue: Bool = false, quiet: Bool = false) {
+    public init(kind: Kind, key: [UInt8] = [], returnFlags: [ReturnFlag] = [], returnValue: Bool = false, quiet: Bool = false,
+                lease: MetaLeaseRequest = MetaLeaseRequest()) {
         self.kind = kind
         self.key = key
         self.returnFlags = returnFlags
         self.returnValue = returnValue
         self.quiet = quiet
+        self.lease = lease
     }
+}
+
+/// The meta protocol's herd-control flags on one request (memcached 1.6).
+public struct MetaLeaseRequest: Sendable, Equatable {
+    /// mg `N<ttl>`: on a miss, create an empty item with this exptime and answer `W`.
+    public var vivifyExptime: Int64?
+    /// mg `R<seconds>`: win (`W`) when the item has fewer seconds left than this.
+    public var recacheBelow: Int64?
+    /// ms `I`: a compare-CAS older than the item's stores the value marked stale; md `I`: mark
+    /// stale instead of deleting.
+    public var invalidate: Bool
+    /// md `T<ttl>` with `I`: the stale item's new exptime.
+    public var staleExptime: Int64?
+
+    public init(vivifyExptime: Int64? = nil, recacheBelow: Int64? = nil, invalidate: Bool = false, staleExptime: Int64? = nil) {
+        self.vivifyExptime = vivifyExptime
+        self.recacheBelow = recacheBelow
+        self.invalidate = invalidate
+        self.staleExptime = staleExptime
+    }
+}
+
+/// What a meta get answers about an item's lease, after the flags the request asked for.
+public struct MetaLeaseFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// `W`: this client won the right to recache the item.
+    public static let won = MetaLeaseFlags(rawValue: 1)
+    /// `Z`: another client was already told `W`.
+    public static let alreadyWon = MetaLeaseFlags(rawValue: 2)
+    /// `X`: the item is stale.
+    public static let stale = MetaLeaseFlags(rawValue: 4)
 }
 
 /// A meta-protocol answer, encoded with the flags its request asked for.
 public enum MetaResponse: Sendable, Equatable {
     /// mg hit: `VA <size> <flags>*\r\n<data>\r\n` with `v`, else `HD <flags>*`.
     /// `ttlSeconds` nil means no expiry (`t-1`).
-    case hit(value: [UInt8], flags: UInt32, cas: UInt64, ttlSeconds: Int64?)
+    /// `lease`: `Z`, `X`, `W` follow the requested flags, in that order, as memcached writes them.
+    case hit(value: [UInt8], flags: UInt32, cas: UInt64, ttlSeconds: Int64?, lease: MetaLeaseFlags = [])
     /// mg miss: `EN`.
     case miss
     /// ma applied: `VA <len> <flags>*\r\n<number>\r\n` with `v`, else `HD <flags>*`. `created`:
@@ -72,7 +109,7 @@ public enum MetaResponse: Sendable, Equatable {
 
     public func encode(for ctx: MetaRequestContext, into out: inout [UInt8]) {
         switch self {
-        case let .hit(value, flags, cas, ttl):
+        case let .hit(value, flags, cas, ttl, lease):
             if ctx.returnValue {
                 ASCII.append("VA ", to: &out)
                 ASCII.appendDecimal(UInt64(value.count), to: &out)
@@ -80,6 +117,9 @@ public enum MetaResponse: Sendable, Equatable {
                 ASCII.append("HD", to: &out)
             }
             appendFlags(ctx, cas: cas, flags: flags, size: value.count, ttl: ttl ?? -1, into: &out)
+            if lease.contains(.alreadyWon) { ASCII.append(" Z", to: &out) }
+            if lease.contains(.stale) { ASCII.append(" X", to: &out) }
+            if lease.contains(.won) { ASCII.append(" W", to: &out) }
             ASCII.append("\r\n", to: &out)
             if ctx.returnValue {
                 out.append(contentsOf: value)

@@ -459,7 +459,8 @@ public struct TextRequestDecoder: Sendable {
     /// mg <key> <flag>*, ms <key> <datalen> <flag>* (then a data block), md <key> <flag>*,
     /// ma <key> <flag>*, mn.
     /// Supported flags: b, k, O, q on all; c f s t v u T, and h l (accepted, not answered: the
-    /// store keeps no access history) on mg; c C F I-less M T on ms; C on md; c t v C D J M (I + D -) N T on ma.
+    /// store keeps no access history), and N R (leases) on mg; c C F I M T on ms; C I T on md; c t v
+    /// C D J M (I + D -) N T on ma. `E` (a client-chosen CAS) is refused.
     /// Other flags, and a flag given twice, get memcached 1.6's errors (`invalid flag` and
     /// `duplicate flag` for mg and ms, `invalid or duplicate flag` for md and ma; the ms data block
     /// is swallowed). Errors are answered even with `q`, as memcached does.
@@ -520,6 +521,17 @@ public struct TextRequestDecoder: Sendable {
                 ctx.returnFlags.append(.ttl)
             case (.get, UInt8(ascii: "v")), (.arithmetic, UInt8(ascii: "v")):
                 ctx.returnValue = true
+            case (.get, UInt8(ascii: "N")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                ctx.lease.vivifyExptime = v
+            case (.get, UInt8(ascii: "R")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                ctx.lease.recacheBelow = v
+            case (.set, UInt8(ascii: "I")), (.delete, UInt8(ascii: "I")):
+                ctx.lease.invalidate = true
+            case (.delete, UInt8(ascii: "T")):
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                ctx.lease.staleExptime = v
             case (.get, UInt8(ascii: "u")), (.get, UInt8(ascii: "h")), (.get, UInt8(ascii: "l")):
                 // u: "don't bump the item in the LRU", nothing to do here. h (hit before) and l
                 // (seconds since the last access): the replicated store keeps no access history,

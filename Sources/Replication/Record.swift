@@ -19,6 +19,8 @@ public struct Record: Equatable, Sendable {
     /// Opaque client flags (memcached's 32-bit flags); 0 for kinds without them.
     public var flags: UInt32
     public var payload: [UInt8]
+    /// memcached's per-item lease marks (meta protocol); empty for every other kind.
+    public var marks: ItemMarks = []
 
     public static let never = Int64.max
 
@@ -55,7 +57,20 @@ public struct Record: Equatable, Sendable {
     /// refreshes the access time changes only the idle rule's access time and the write id).
     public func sameContent(as other: Record) -> Bool {
         version == other.version && isTombstone == other.isTombstone && flags == other.flags && payload == other.payload
+            && marks == other.marks
     }
+}
+
+/// The meta protocol's lease state of one memcache item (memcached's ITEM_STALE and
+/// ITEM_TOKEN_SENT): `md I` marks it stale, and one client at a time is told it won the right to
+/// recache it.
+public struct ItemMarks: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// Invalidated by `md I` (or a stale `ms I`): served with `X` until rewritten.
+    public static let stale = ItemMarks(rawValue: 1)
+    /// A client was answered `W`; later ones get `Z`.
+    public static let winSent = ItemMarks(rawValue: 2)
 }
 
 /// A sliding idle timeout: the record expires `timeout` ms after its last access.

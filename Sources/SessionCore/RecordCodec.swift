@@ -12,7 +12,7 @@ import Replication
 ///
 /// Format 2, every other kind:
 ///
-///     u8 2 | u8 flags(bit0 tombstone, bit1 idle rule) | u8 namespace | u64 version | u64 writeID
+///     u8 2 | u8 flags(bit0 tombstone, bit1 idle rule, bit2 stale, bit3 win sent) | u8 namespace | u64 version | u64 writeID
 ///     | i64 expiresAt | [i64 lastAccessAt | i64 idleTimeout] | u32 clientFlags | u32 payloadLength | payload
 public enum RecordCodec {
     static let sessionFormat: UInt8 = 1
@@ -37,7 +37,7 @@ public enum RecordCodec {
         }
         out.reserveCapacity(3 + 8 * 5 + 8 + r.payload.count)
         out.append(genericFormat)
-        out.append((r.isTombstone ? 1 : 0) | (r.idle == nil ? 0 : 2))
+        out.append((r.isTombstone ? 1 : 0) | (r.idle == nil ? 0 : 2) | (r.marks.rawValue & 3) << 2)
         out.append(r.namespace.rawValue)
         append(r.version, to: &out)
         append(r.writeID, to: &out)
@@ -81,8 +81,10 @@ public enum RecordCodec {
             let clientFlags = try reader.u32()
             let payload = try reader.bytes(Int(try reader.u32()))
             try reader.expectEnd()
-            return Record(namespace: namespace, version: version, writeID: writeID, isTombstone: flags & 1 == 1,
-                          expiresAt: expiresAt, idle: idle, flags: clientFlags, payload: payload)
+            var record = Record(namespace: namespace, version: version, writeID: writeID, isTombstone: flags & 1 == 1,
+                                expiresAt: expiresAt, idle: idle, flags: clientFlags, payload: payload)
+            record.marks = ItemMarks(rawValue: (flags >> 2) & 3)
+            return record
         case let other:
             throw .unknownFormat(other)
         }

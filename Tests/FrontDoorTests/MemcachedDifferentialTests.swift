@@ -50,6 +50,12 @@ import TestSupport
         "ms m1 2 T100\r\n10", "mg m1 k O5 q", "mg nothing k O5 q", "ms nothing 2 MA\r\nzz", "ms m1 2 MA\r\nzz",
         "ms m1 2 MP c\r\nyy", "mg m1 s v f t c k O1", "md m1 C1", "ms m1 2 ME\r\nxx", "ms nothing 2 MR\r\nxx",
         "ms m1 3 MR F9 T100\r\nnew", "mg m1 v f", "ms m1 3 C{cas}\r\nold", "mg m1 c", "ms m1 3 C{cas} c\r\nabc", "mg m1 v",
+        // Leases: N creates an empty item and wins, R wins near expiry, md I marks stale (X) and the
+        // first get wins, ms I with an old CAS stores stale, a plain ms clears the marks.
+        "mg vv N30 v c t s f", "mg vv N30 v c t s f", "mg vv v", "ms vv 3 T60\r\nabc", "mg vv v", "mg vv R100 v t",
+        "mg vv R100 v t", "mg vv R10 v", "md vv I", "mg vv v c", "mg vv v c", "ms vv 3 T60\r\nnew", "mg vv v",
+        "md vv I T30", "mg vv v t", "ms vv 3 I C1\r\nold", "mg vv v", "mg vv N30 q", "mg miss1 N30 q k", "mg miss2 N30",
+        "md nothing I", "mg vv Rx",
     ]
 
     static let text: [String] = [

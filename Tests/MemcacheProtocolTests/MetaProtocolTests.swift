@@ -93,6 +93,26 @@ import Testing
             == [meta(.get(keys: [k], withCAS: false), MetaRequestContext(kind: .get, key: k, returnFlags: [.ttl], returnValue: true))])
     }
 
+    /// The lease flags: mg N and R, md I with T, ms I; and W, Z, X after the requested flags.
+    @Test func metaLeaseFlags() {
+        let k = b("k")
+        #expect(textEvents(b("mg k N30 R10 v c\r\n"))
+            == [meta(.get(keys: [k], withCAS: true),
+                     MetaRequestContext(kind: .get, key: k, returnFlags: [.cas], returnValue: true,
+                                        lease: MetaLeaseRequest(vivifyExptime: 30, recacheBelow: 10)))])
+        #expect(textEvents(b("md k I T30\r\n"))
+            == [meta(.delete(key: k, cas: 0), MetaRequestContext(kind: .delete, key: k, lease: MetaLeaseRequest(invalidate: true, staleExptime: 30)))])
+        #expect(textEvents(b("ms k 1 I C5\r\nx\r\n"))
+            == [meta(.store(.cas, key: k, flags: 0, exptime: 0, value: b("x"), cas: 5),
+                     MetaRequestContext(kind: .set, key: k, lease: MetaLeaseRequest(invalidate: true)))])
+        let v = req(.version)
+        #expect(textEvents(b("mg k Rx\r\nversion\r\n")) == [.error(TextDecodeError(.clientError("bad token in command line format"))), v])
+        #expect(textEvents(b("mg k E5\r\nversion\r\n")) == [.error(TextDecodeError(.clientError("invalid flag"))), v])
+        let ctx = MetaRequestContext(kind: .get, key: k, returnFlags: [.cas], returnValue: true)
+        #expect(MetaResponse.hit(value: b("v"), flags: 0, cas: 3, ttlSeconds: nil, lease: [.stale, .won]).bytes(for: ctx) == b("VA 1 c3 X W\r\nv\r\n"))
+        #expect(MetaResponse.hit(value: b("v"), flags: 0, cas: 3, ttlSeconds: nil, lease: [.stale, .alreadyWon]).bytes(for: ctx) == b("VA 1 c3 Z X\r\nv\r\n"))
+    }
+
     @Test func metaArithmeticAnswers() {
         let k = b("cnt")
         let full = MetaRequestContext(kind: .arithmetic, key: k, returnFlags: [.key, .opaque(b("12")), .cas, .ttl], returnValue: true)

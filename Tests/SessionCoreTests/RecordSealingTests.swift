@@ -54,6 +54,18 @@ import Testing
         }
     }
 
+    /// A memcache item's lease marks (stale, win sent) survive the codec; a record without marks
+    /// encodes byte for byte as before they existed.
+    @Test func leaseMarksRoundTrip() throws {
+        for marks in [ItemMarks(), .stale, .winSent, [.stale, .winSent]] {
+            var record = Record(namespace: .memcacheItem, version: 3, writeID: 5, expiresAt: 1_800_000_000_000, flags: 7, payload: [1, 2])
+            record.marks = marks
+            let bytes = RecordCodec.encode(record)
+            #expect(try RecordCodec.decode(bytes).marks == marks)
+            #expect(bytes[1] >> 2 == marks.rawValue)
+        }
+    }
+
     @Test func aRecordOfOneKindDoesNotOpenUnderAnotherKindsKey() throws {
         let sealer = RecordSealer(keyring: try Self.keyring())
         let appKey = Array("memc.sess.key.abc".utf8)
