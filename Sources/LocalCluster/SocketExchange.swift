@@ -47,15 +47,10 @@ private func streamSocket(_ family: Int32, timeoutSeconds: Int) -> Int32? {
 /// `terminator` (memcached's text protocol: readiness checks, `stats`, raw gets and sets).
 /// Nil if the connection or a read fails first.
 public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
-    loopbackExchange(port, command, until: Array(terminator.utf8), timeoutSeconds: timeoutSeconds)
+    loopbackExchange(port, command, timeoutSeconds: timeoutSeconds, until: endsWith(terminator))
 }
 
-/// `loopbackExchange` ending at a byte sequence (binary protocol answers).
-public func loopbackExchange(_ port: Int, _ command: [UInt8], until terminator: [UInt8], timeoutSeconds: Int = 2) -> [UInt8]? {
-    loopbackExchange(port, command, timeoutSeconds: timeoutSeconds) { $0.count >= terminator.count && $0.suffix(terminator.count).elementsEqual(terminator) }
-}
-
-/// `loopbackExchange` ending when `complete` says the reply so far is whole.
+/// `loopbackExchange` ending when `complete` says the reply so far is whole (binary answers).
 public func loopbackExchange(_ port: Int, _ command: [UInt8], timeoutSeconds: Int = 2, until complete: ([UInt8]) -> Bool) -> [UInt8]? {
     guard let fd = connectLoopback(port, timeoutSeconds: timeoutSeconds) else { return nil }
     defer { close(fd) }
@@ -64,19 +59,20 @@ public func loopbackExchange(_ port: Int, _ command: [UInt8], timeoutSeconds: In
 
 /// `loopbackExchange` on the Unix socket at `path` (the sidecar's memcache front door).
 public func unixExchange(_ path: String, _ command: [UInt8], until terminator: String, timeoutSeconds: Int = 2) -> [UInt8]? {
-    unixExchange(path, command, until: Array(terminator.utf8), timeoutSeconds: timeoutSeconds)
+    unixExchange(path, command, timeoutSeconds: timeoutSeconds, until: endsWith(terminator))
 }
 
-/// `unixExchange` ending at a byte sequence (binary protocol answers).
-public func unixExchange(_ path: String, _ command: [UInt8], until terminator: [UInt8], timeoutSeconds: Int = 2) -> [UInt8]? {
-    unixExchange(path, command, timeoutSeconds: timeoutSeconds) { $0.count >= terminator.count && $0.suffix(terminator.count).elementsEqual(terminator) }
-}
-
-/// `unixExchange` ending when `complete` says the reply so far is whole.
+/// `unixExchange` ending when `complete` says the reply so far is whole (binary answers).
 public func unixExchange(_ path: String, _ command: [UInt8], timeoutSeconds: Int = 2, until complete: ([UInt8]) -> Bool) -> [UInt8]? {
     guard let fd = connectUnix(path, timeoutSeconds: timeoutSeconds) else { return nil }
     defer { close(fd) }
     return exchange(fd, command, until: complete)
+}
+
+/// Whether a reply so far ends with `terminator`.
+private func endsWith(_ terminator: String) -> ([UInt8]) -> Bool {
+    let end = Array(terminator.utf8)
+    return { $0.count >= end.count && $0.suffix(end.count).elementsEqual(end) }
 }
 
 /// Sends `command` on `fd` and reads until `complete` holds for the reply; nil if a read fails first.

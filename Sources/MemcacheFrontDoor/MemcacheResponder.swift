@@ -21,7 +21,7 @@ struct MemcacheResponder: Sendable {
         return request.closesConnection
     }
 
-    /// The single-key `get` family without a task: `keys` is the request's keys, `found` what the
+    /// Text and binary gets without a task: `keys` is the request's keys, `found` what the
     /// store answered for each (in order). Returns true when the connection closes after it.
     func respond(toGet request: MemcacheRequest, keys: [[UInt8]], withCAS: Bool,
                  found: Result<[MemcacheItems.Item?], StoreUnavailable>, into out: inout [UInt8]) -> Bool {
@@ -193,15 +193,12 @@ struct MemcacheResponder: Sendable {
         return found
     }
 
+    /// Text and binary reads (meta gets are answered by `metaGet`).
     private func retrieval(_ request: MemcacheRequest, keys: [[UInt8]], found: [MemcacheItems.Item?], withCAS: Bool, into out: inout [UInt8]) {
         let hits = found.count { $0 != nil }
         stats.hits.add(hits, ordering: .relaxed)
         stats.misses.add(found.count - hits, ordering: .relaxed)
-        let now = items.now()
-        if let meta = request.meta {
-            let response = found[0].map { MetaResponse.hit(value: $0.value, flags: $0.flags, cas: $0.cas, ttlSeconds: max(0, ($0.expiresAt - now) / 1000)) } ?? .miss
-            if response.shouldRespond(for: meta) { response.encode(for: meta, into: &out) }
-        } else if let binary = request.binary {
+        if let binary = request.binary {
             let response = found[0].map { BinaryResponse.hit(for: binary, key: keys[0], flags: $0.flags, value: $0.value, cas: $0.cas) }
                 ?? .miss(for: binary, key: keys[0])
             if request.shouldRespond(status: response.status) { response.encode(into: &out) }

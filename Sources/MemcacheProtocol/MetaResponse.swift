@@ -110,37 +110,12 @@ public enum MetaResponse: Sendable, Equatable {
     public func encode(for ctx: MetaRequestContext, into out: inout [UInt8]) {
         switch self {
         case let .hit(value, flags, cas, ttl, lease):
-            if ctx.returnValue {
-                ASCII.append("VA ", to: &out)
-                ASCII.appendDecimal(UInt64(value.count), to: &out)
-            } else {
-                ASCII.append("HD", to: &out)
-            }
-            appendFlags(ctx, cas: cas, flags: flags, size: value.count, ttl: ttl ?? -1, into: &out)
-            if lease.contains(.alreadyWon) { ASCII.append(" Z", to: &out) }
-            if lease.contains(.stale) { ASCII.append(" X", to: &out) }
-            if lease.contains(.won) { ASCII.append(" W", to: &out) }
-            ASCII.append("\r\n", to: &out)
-            if ctx.returnValue {
-                out.append(contentsOf: value)
-                ASCII.append("\r\n", to: &out)
-            }
+            valueAnswer(value, ctx, cas: cas, flags: flags, size: value.count, ttl: ttl ?? -1, lease: lease, into: &out)
         case .miss: status("EN", ctx, into: &out)
         case let .counter(value, cas, ttl, _):
             var digits: [UInt8] = []
             ASCII.appendDecimal(value, to: &digits)
-            if ctx.returnValue {
-                ASCII.append("VA ", to: &out)
-                ASCII.appendDecimal(UInt64(digits.count), to: &out)
-            } else {
-                ASCII.append("HD", to: &out)
-            }
-            appendFlags(ctx, cas: cas, flags: nil, size: nil, ttl: ttl ?? -1, into: &out)
-            ASCII.append("\r\n", to: &out)
-            if ctx.returnValue {
-                out.append(contentsOf: digits)
-                ASCII.append("\r\n", to: &out)
-            }
+            valueAnswer(digits, ctx, cas: cas, flags: nil, size: nil, ttl: ttl ?? -1, lease: [], into: &out)
         case let .done(cas):
             ASCII.append("HD", to: &out)
             appendFlags(ctx, cas: cas, flags: nil, size: nil, ttl: nil, into: &out)
@@ -156,6 +131,27 @@ public enum MetaResponse: Sendable, Equatable {
         var out: [UInt8] = []
         encode(for: ctx, into: &out)
         return out
+    }
+
+    /// `VA <len> <flags>*\r\n<data>\r\n` when the request asked for the value (`v`), else `HD <flags>*`;
+    /// the lease flags after the requested ones.
+    private func valueAnswer(_ data: [UInt8], _ ctx: MetaRequestContext, cas: UInt64, flags: UInt32?, size: Int?, ttl: Int64,
+                             lease: MetaLeaseFlags, into out: inout [UInt8]) {
+        if ctx.returnValue {
+            ASCII.append("VA ", to: &out)
+            ASCII.appendDecimal(UInt64(data.count), to: &out)
+        } else {
+            ASCII.append("HD", to: &out)
+        }
+        appendFlags(ctx, cas: cas, flags: flags, size: size, ttl: ttl, into: &out)
+        if lease.contains(.alreadyWon) { ASCII.append(" Z", to: &out) }
+        if lease.contains(.stale) { ASCII.append(" X", to: &out) }
+        if lease.contains(.won) { ASCII.append(" W", to: &out) }
+        ASCII.append("\r\n", to: &out)
+        if ctx.returnValue {
+            out.append(contentsOf: data)
+            ASCII.append("\r\n", to: &out)
+        }
     }
 
     private func status(_ code: StaticString, _ ctx: MetaRequestContext, into out: inout [UInt8]) {

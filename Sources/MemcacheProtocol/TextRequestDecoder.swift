@@ -490,6 +490,7 @@ public struct TextRequestDecoder: Sendable {
         // memcached lumps every flag error of md and ma into one message.
         let lumped = kind == .delete || kind == .arithmetic
         func flagError(_ specific: String) -> TextResponse { .clientError(lumped ? "invalid or duplicate flag" : specific) }
+        let badToken = flagError("bad token in command line format")
         var seen: UInt64 = 0
         // memcached checks the key's length before the flags.
         if tokenLength(1) > limits.maxKeyLength { failure = Self.badFormat }
@@ -522,15 +523,15 @@ public struct TextRequestDecoder: Sendable {
             case (.get, UInt8(ascii: "v")), (.arithmetic, UInt8(ascii: "v")):
                 ctx.returnValue = true
             case (.get, UInt8(ascii: "N")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 ctx.lease.vivifyExptime = v
             case (.get, UInt8(ascii: "R")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 ctx.lease.recacheBelow = v
             case (.set, UInt8(ascii: "I")), (.delete, UInt8(ascii: "I")):
                 ctx.lease.invalidate = true
             case (.delete, UInt8(ascii: "T")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 ctx.lease.staleExptime = v
             case (.get, UInt8(ascii: "u")), (.get, UInt8(ascii: "h")), (.get, UInt8(ascii: "l")):
                 // u: "don't bump the item in the LRU", nothing to do here. h (hit before) and l
@@ -538,22 +539,22 @@ public struct TextRequestDecoder: Sendable {
                 // so they are left out of the answer rather than made up.
                 break
             case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")), (.arithmetic, UInt8(ascii: "T")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 exptime = v
             case (.set, UInt8(ascii: "F")):
-                guard let v = ASCII.parseUInt32(p, a + 1, e) else { failure = .clientError("bad token in command line format"); break }
+                guard let v = ASCII.parseUInt32(p, a + 1, e) else { failure = badToken; break }
                 clientFlags = v
             case (.set, UInt8(ascii: "C")), (.delete, UInt8(ascii: "C")), (.arithmetic, UInt8(ascii: "C")):
-                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = badToken; break }
                 compareCAS = v
             case (.arithmetic, UInt8(ascii: "N")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 counter.vivifyExptime = v
             case (.arithmetic, UInt8(ascii: "J")):
-                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = badToken; break }
                 counter.initial = v
             case (.arithmetic, UInt8(ascii: "D")):
-                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = flagError("bad token in command line format"); break }
+                guard let v = ASCII.parseUInt64(p, a + 1, e) else { failure = badToken; break }
                 counter.delta = v
             case (.arithmetic, UInt8(ascii: "M")):
                 guard e - a == 2 else { failure = flagError("invalid mode for ma M token"); break }
