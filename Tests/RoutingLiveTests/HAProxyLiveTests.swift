@@ -38,12 +38,14 @@ import Glibc
         // Three sidecars in one mesh, each with an agent-check responder and its backend's address.
         let delaysMs = [10, 30, 90]
         let mesh = try LiveMesh(count: 3, dir: dir) { _ in ["--drain-delay-ms", "3000"] }
+        defer { mesh.stop() }
         let lastSidecarStart = Date()
         let sidecars = mesh.sidecars, clients = mesh.clients, appPorts = mesh.appPorts, agentPorts = mesh.agentPorts
         try await mesh.waitUntilJoined()
 
         // The backends, each reporting to its own sidecar.
         var backends: [ManagedProcess] = []
+        defer { for b in backends { b.terminate(waitSeconds: 5) } }
         for i in 0..<3 {
             let p = try ManagedProcess(python, [backendScript, "--port", String(appPorts[i]), "--socket", sidecars[i].socket,
                                                 "--name", "host\(i + 1)", "--delay-ms", String(delaysMs[i])],
@@ -66,11 +68,13 @@ import Glibc
                 balance roundrobin
             \(servers.joined(separator: "\n"))
             """, dir: dir)
+        defer { proxy.terminate(waitSeconds: 5) }
 
         // Real traffic through haproxy's frontend, bounded.
         let load = try ManagedProcess(python, [loadScript, "closed", "--url", "http://127.0.0.1:\(frontendPort)/",
                                                "--concurrency", "20", "--seconds", "150"],
                                       logPath: dir.file("load.log"))
+        defer { load.terminate(waitSeconds: 5) }
 
         // Weights follow the gossiped load: the fastest backend's haproxy weight clearly above the
         // slowest's (≥ 1.5×; at capacity the rates are 9:3:1 and runs showed weights of about
@@ -121,12 +125,8 @@ import Glibc
         }
         let exit = stopping.terminate(waitSeconds: 20)
         #expect(exit == 0, "sidecar 2 exit status \(exit): \(sidecars[1].process.log.suffix(2000))")
-
-        // Stop everything by PID.
-        load.terminate(waitSeconds: 5)
-        proxy.terminate(waitSeconds: 5)
-        for b in backends { b.terminate(waitSeconds: 5) }
-        mesh.stop()
+        // Everything else stops by PID in the defers above (also when a requirement fails):
+        // load, haproxy, the backends, then the mesh.
     }
 }
 
