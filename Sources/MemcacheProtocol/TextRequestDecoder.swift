@@ -530,15 +530,12 @@ public struct TextRequestDecoder: Sendable {
                 ctx.lease.recacheBelow = v
             case (.set, UInt8(ascii: "I")), (.delete, UInt8(ascii: "I")):
                 ctx.lease.invalidate = true
-            case (.delete, UInt8(ascii: "T")):
-                guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
-                ctx.lease.staleExptime = v
             case (.get, UInt8(ascii: "u")), (.get, UInt8(ascii: "h")), (.get, UInt8(ascii: "l")):
                 // u: "don't bump the item in the LRU", nothing to do here. h (hit before) and l
                 // (seconds since the last access): the replicated store keeps no access history,
                 // so they are left out of the answer rather than made up.
                 break
-            case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")), (.arithmetic, UInt8(ascii: "T")):
+            case (.get, UInt8(ascii: "T")), (.set, UInt8(ascii: "T")), (.arithmetic, UInt8(ascii: "T")), (.delete, UInt8(ascii: "T")):
                 guard let v = ASCII.parseInt64(p, a + 1, e) else { failure = badToken; break }
                 exptime = v
             case (.set, UInt8(ascii: "F")):
@@ -596,6 +593,7 @@ public struct TextRequestDecoder: Sendable {
                 ?? .get(keys: [key], withCAS: withCAS)
             return .request(MemcacheRequest(command, noreply: ctx.quiet, meta: ctx))
         case .delete:
+            ctx.lease.staleExptime = exptime
             return .request(MemcacheRequest(.delete(key: key, cas: compareCAS), noreply: ctx.quiet, meta: ctx))
         case .arithmetic:
             counter.key = key
